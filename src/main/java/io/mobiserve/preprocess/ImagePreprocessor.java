@@ -1,0 +1,19 @@
+package io.mobiserve.preprocess;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Turns one client image into the model's input: decode (for encoded images), resize, centre-crop,
+ * normalize, CHW. Implementations are safe to call from many threads at once.
+ */
+public interface ImagePreprocessor {
+
+  /**
+   * Writes the model input for {@code image} into {@code destination} at its position, advancing the
+   * position by C × H × W.
+   *
+   * @throws InvalidImageException when the image is corrupt, truncated, unsupported, over a limit or of
+   *     the wrong size; nothing is written then
+   */
+  void preprocess(ImageInput image, FloatBuffer destination) throws InvalidImageException;
+}
