@@ -1,10 +1,35 @@
 package io.mobiserve.cli;
 
-/** The entry point of {@code mobiserve.jar}. */
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The entry point of {@code mobiserve.jar}: {@code serve}, {@code classify}, {@code export-model}. */
+@Command(
+    name = "mobiserve",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "MobileNetV3 image classification served over gRPC.",
+    subcommands = {ServeCommand.class, ClassifyCommand.class, ExportModelCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
-  private Main() {}
 
   public static void main(String[] args) {
-    System.out.println("mobiserve");
+    // grpc-java and ONNX Runtime's Java layer log through java.util.logging.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, with the project's converters and exit codes; also used by tests. */
+  public static CommandLine commandLine() {
+    CommandLine line = new CommandLine(new Main());
+    line.setCaseInsensitiveEnumValuesAllowed(true);
+    line.setExitCodeExceptionMapper(ExitCodes::of);
+    line.setExecutionExceptionHandler((failure, command, parseResult) -> {
+      command.getErr().println("error: " + failure.getMessage());
+      return ExitCodes.of(failure);
+    });
+    return line;
   }
 }

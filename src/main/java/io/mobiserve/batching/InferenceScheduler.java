@@ -1,0 +1,28 @@
+package io.mobiserve.batching;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Takes preprocessed images from many callers and runs them on the inference engines.
+ *
+ * <p>Ownership: once {@link #submit} returns a future, the scheduler owns the work and completes that
+ * future exactly once — with one result per image, in order, or exceptionally with a {@link
+ * SchedulingException} (rejected, expired, cancelled) or an {@link io.mobiserve.engine.EngineException}.
+ * If {@code submit} throws, nothing was queued. Safe to call from any thread.
+ */
+public interface InferenceScheduler extends AutoCloseable {
+
+  /** Queues the work; never blocks. */
+  CompletableFuture<List<InferenceResult>> submit(InferenceWork work);
+
+  /** The number of images waiting for an engine now. */
+  int queuedImages();
+
+  /**
+   * Stops taking work, lets queued and running work finish, then frees the engines. Work submitted
+   * afterwards is rejected.
+   */
+  @Override
+  void close();
+}

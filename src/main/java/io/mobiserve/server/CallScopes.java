@@ -1,0 +1,19 @@
+package io.mobiserve.server;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.mobiserve.pipeline.CallScope;
+import java.util.concurrent.TimeUnit;
+
+/** Carries a gRPC call's deadline and cancellation into the pipeline, which knows nothing of gRPC. */
+final class CallScopes {
+  private CallScopes() {}
+
+  static CallScope of(Context context) {
+    Deadline deadline = context.getDeadline();
+    long deadlineNanos = deadline == null
+        ? Long.MAX_VALUE
+        : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    return new CallScope(deadlineNanos, context::isCancelled);
+  }
+}

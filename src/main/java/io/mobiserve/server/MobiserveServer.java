@@ -1,0 +1,92 @@
+package io.mobiserve.server;
+
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC server's lifecycle: listen, serve a model once it is ready, shut down gracefully.
+ *
+ * <p>It listens before the model is loaded so that health checks can watch the load: the health
+ * service answers NOT_SERVING until {@link #serve} is called, SERVING from then on, and NOT_SERVING
+ * again once {@link #shutdown} begins. ClassifyService answers UNAVAILABLE while no model is served.
+ */
+public final class MobiserveServer {
+  private static final Logger log = LoggerFactory.getLogger(MobiserveServer.class);
+  private static final String SERVICE_NAME = ClassifyServiceGrpc.SERVICE_NAME;
+
+  private final Server server;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final AtomicReference<ServingModel> model = new AtomicReference<>();
+
+  private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers) {
+    this.server = builder
+        .executor(handlers)
+        .maxInboundMessageSize(limits.maxMessageBytes())
+        .addService(new ClassifyService(model::get))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @param builder a Netty builder bound to an address, or an in-process builder in tests
+   * @param handlers the bounded executor that runs request handlers (never the transport threads)
+   */
+  public static MobiserveServer start(ServerBuilder<?> builder, ServerLimits limits, Executor handlers)
+      throws IOException {
+    MobiserveServer server = new MobiserveServer(builder, limits, handlers);
+    server.server.start();
+    return server;
+  }
+
+  /** The port the server listens on (the real one when 0 was asked for), or -1 in process. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Starts serving {@code ready}; health turns SERVING. */
+  public void serve(ServingModel ready) {
+    model.set(ready);
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+  }
+
+  /**
+   * Stops taking new calls, lets calls in flight finish within {@code grace}, then cancels what is left.
+   * Health turns NOT_SERVING first so that load balancers stop sending work.
+   *
+   * @return true if every call finished within the grace period
+   */
+  public boolean shutdown(Duration grace) throws InterruptedException {
+    health.enterTerminalState();
+    server.shutdown();
+    boolean drained = server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    if (!drained) {
+      log.warn("calls still running after the {} s grace period; cancelling them", grace.toSeconds());
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    model.set(null);
+    return drained;
+  }
+
+  /** Blocks until the server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+}
