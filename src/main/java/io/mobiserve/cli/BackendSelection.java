@@ -15,7 +15,7 @@ record BackendSelection(EngineFactory factory, String reason) {
 
   /** @throws ConfigurationException when the requested backend cannot run here */
   static BackendSelection choose(Backend requested, OrtEngineOptions cpuOptions) {
-    EngineFactory cpu = model -> new OrtEngine(model, cpuOptions);
+    EngineFactory cpu = model -> OrtEngine.open(model, cpuOptions);
     return switch (requested) {
       case CPU -> new BackendSelection(cpu, "cpu: requested with --backend cpu");
       case AUTO -> new BackendSelection(cpu, "auto: this build has no TensorRT engine, so ONNX Runtime on the CPU");

@@ -112,6 +112,11 @@ public final class ModelRuntime implements AutoCloseable {
     return engineInfo;
   }
 
+  /** The number of preprocessed images waiting for an engine. */
+  public int queuedImages() {
+    return scheduler.queuedImages();
+  }
+
   public ModelSpec model() {
     return model;
   }
@@ -160,6 +165,11 @@ public final class ModelRuntime implements AutoCloseable {
   @Override
   public void close() {
     preprocessPool.shutdown();
+    try {
+      preprocessPool.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     scheduler.close();
     postprocessPool.shutdown();
     try {

@@ -1,0 +1,181 @@
+package io.mobiserve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.mobiserve.testing.TestImages;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar, run as a user runs it: {@code java -jar target/mobiserve.jar serve | classify |
+ * export-model}, in separate processes, over a real socket.
+ */
+class MobiserveJarIT {
+  private static final Pattern LISTENING = Pattern.compile("listening on [^ ]+:(\\d+)");
+
+  @TempDir
+  static Path work;
+
+  private static Process server;
+  private static Path serverLog;
+  private static int port;
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static ProcessBuilder jar(String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("mobiserve.jar", "target/mobiserve.jar")));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command);
+  }
+
+  private static Run run(String... args) throws Exception {
+    Path out = Files.createTempFile(work, "out", ".txt");
+    Path err = Files.createTempFile(work, "err", ".txt");
+    Process process = jar(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("mobiserve %s finished", List.of(args)).isTrue();
+    return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    serverLog = work.resolve("server.log");
+    server = jar("serve", "--host", "127.0.0.1", "--port", "0", "--model-cache", work.resolve("models").toString(),
+            "--shutdown-grace", "10")
+        .redirectErrorStream(true)
+        .redirectOutput(serverLog.toFile())
+        .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline) {
+      String log = Files.readString(serverLog);
+      Matcher listening = LISTENING.matcher(log);
+      if (listening.find() && log.contains("serving ")) {
+        port = Integer.parseInt(listening.group(1));
+        return;
+      }
+      assertThat(server.isAlive()).as("server exited early:%n%s", log).isTrue();
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the server did not start serving in time:\n" + Files.readString(serverLog));
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null && server.isAlive()) {
+      server.destroyForcibly();
+    }
+  }
+
+  @Test
+  void serve_logsThatTheBuiltInModelIsUntrainedAndWhichBackendRuns() throws IOException {
+    String log = Files.readString(serverLog);
+    assertThat(log).contains("UNTRAINED").contains("backend auto:").contains("CPU");
+  }
+
+  @Test
+  void classify_printsFiveLabelsWithScoresForAJpeg() throws Exception {
+    Path jpeg = work.resolve("scene.jpg");
+    Files.write(jpeg, TestImages.jpeg(TestImages.synthetic(640, 480), 0.9f));
+
+    Run run = run("classify", "--target", "127.0.0.1:" + port, jpeg.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines).hasSize(6);
+    assertThat(lines.get(0)).isEqualTo("scene.jpg");
+    for (String line : lines.subList(1, 6)) {
+      assertThat(line).matches("  \\S.*\\s+0\\.\\d{4}");
+    }
+  }
+
+  @Test
+  void classify_ofATruncatedJpegFailsWithInvalidArgumentAndTheServerKeepsServing() throws Exception {
+    byte[] jpeg = TestImages.jpeg(TestImages.synthetic(320, 240), 0.9f);
+    Path truncated = work.resolve("truncated.jpg");
+    Files.write(truncated, TestImages.truncated(jpeg, jpeg.length / 2));
+    Path whole = work.resolve("whole.jpg");
+    Files.write(whole, jpeg);
+
+    Run bad = run("classify", "--target", "127.0.0.1:" + port, truncated.toString());
+    Run good = run("classify", "--target", "127.0.0.1:" + port, "--raw", whole.toString());
+
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).startsWith("error: INVALID_ARGUMENT: image 0: ").containsIgnoringCase("truncated");
+    assertThat(good.exitCode()).as(good.err()).isZero();
+    assertThat(good.out().lines()).hasSize(6);
+  }
+
+  @Test
+  void serve_withTensorrtOnAMachineWithoutItFailsFastNamingIt() throws Exception {
+    long start = System.nanoTime();
+    Run run = run("serve", "--backend", "tensorrt", "--port", "0");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("TensorRT");
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(30);
+  }
+
+  @Test
+  void serve_refusesAModelItCannotServeWithTheReason() throws Exception {
+    Path notAModel = work.resolve("not-a-model.onnx");
+    Files.writeString(notAModel, "definitely not ONNX", StandardCharsets.US_ASCII);
+
+    Run run = run("serve", "--port", "0", "--model", notAModel.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("not-a-model.onnx");
+  }
+
+  @Test
+  void exportModel_writesALargeModelThatOnnxRuntimeRunsWith1000Classes() throws Exception {
+    Path out = work.resolve("large.onnx");
+
+    Run run = run("export-model", "--arch", "large", "--out", out.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("15 depthwise convolutions");
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(out.toString(), new OrtSession.SessionOptions());
+        OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.allocate(2 * 3 * 224 * 224), new long[] {2, 3, 224, 224});
+        OrtSession.Result result = session.run(java.util.Map.of("input", input))) {
+      float[][] logits = (float[][]) result.get(0).getValue();
+      assertThat(logits.length).isEqualTo(2);
+      assertThat(logits[0].length).isEqualTo(1000);
+    }
+  }
+
+  @Test
+  void sigterm_stopsTheServerGracefullyWithExitCodeZero() throws Exception {
+    Path log = work.resolve("second.log");
+    Process second = jar("serve", "--host", "127.0.0.1", "--port", "0", "--model-cache",
+            work.resolve("models").toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (!Files.readString(log).contains("serving ") && System.nanoTime() < deadline) {
+      assertThat(second.isAlive()).as(Files.readString(log)).isTrue();
+      Thread.sleep(100);
+    }
+
+    second.destroy(); // SIGTERM
+
+    assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.exitValue()).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).contains("shutting down").contains("stopped");
+  }
+}

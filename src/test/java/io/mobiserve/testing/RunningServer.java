@@ -1,0 +1,65 @@
+package io.mobiserve.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.model.ModelSpec;
+import io.mobiserve.server.MobiserveServer;
+import io.mobiserve.server.ModelRuntime;
+import io.mobiserve.server.ServerLimits;
+import io.mobiserve.server.ServingModel;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real mobiserve server on a real Netty transport, on an ephemeral loopback port, with a client
+ * channel to it: what end-to-end tests talk to.
+ */
+public final class RunningServer implements AutoCloseable {
+  private final ModelRuntime runtime;
+  private final MobiserveServer server;
+  private final ExecutorService handlers = Executors.newFixedThreadPool(4);
+  private final ManagedChannel channel;
+
+  public RunningServer(ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits)
+      throws Exception {
+    runtime = ModelRuntime.start(model, engines, options);
+    runtime.warmUp();
+    server = MobiserveServer.start(
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers);
+    server.serve(ServingModel.of(runtime, "cpu: test", limits));
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  public ClassifyServiceGrpc.ClassifyServiceBlockingStub blockingStub() {
+    return ClassifyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  public ClassifyServiceGrpc.ClassifyServiceStub asyncStub() {
+    return ClassifyServiceGrpc.newStub(channel);
+  }
+
+  public ModelRuntime runtime() {
+    return runtime;
+  }
+
+  @Override
+  public void close() throws Exception {
+    channel.shutdownNow();
+    server.shutdown(Duration.ofSeconds(5));
+    runtime.close();
+    handlers.shutdownNow();
+  }
+}
