@@ -23,10 +23,16 @@ public final class BuiltinModel {
 
   private BuiltinModel() {}
 
-  /** The built-in model's file name: {@code mobilenetv3-large-224-seed<seed>.onnx}. */
+  /**
+   * The version of the generator's output: bump it whenever the builder would write different bytes for
+   * the same config, so that a cache written by an older version is not reused.
+   */
+  static final int GENERATOR_VERSION = 2;
+
+  /** The built-in model's file name: {@code mobilenetv3-large-224-seed<seed>-v<generator version>.onnx}. */
   public static String fileName() {
-    return String.format(Locale.ROOT, "mobilenetv3-%s-%d-seed%d.onnx",
-        CONFIG.variant().name().toLowerCase(Locale.ROOT), CONFIG.resolution(), CONFIG.seed());
+    return String.format(Locale.ROOT, "mobilenetv3-%s-%d-seed%d-v%d.onnx",
+        CONFIG.variant().name().toLowerCase(Locale.ROOT), CONFIG.resolution(), CONFIG.seed(), GENERATOR_VERSION);
   }
 
   /**
