@@ -50,7 +50,7 @@ def widen_to(classes, src, out):
     check by hand in a test.
     """
     return [
-        helper.make_node("ReduceMean", [src], ["mean"], keepdims=1),  # [N, 1]
+        helper.make_node("ReduceMean", [src], ["mean"], axes=[1], keepdims=1),  # [N, 1]
         helper.make_node("Constant", [], ["start"], value=helper.make_tensor("s", FLOAT, [], [0.0])),
         helper.make_node("Constant", [], ["limit"], value=helper.make_tensor("l", FLOAT, [], [float(classes)])),
         helper.make_node("Constant", [], ["delta"], value=helper.make_tensor("d", FLOAT, [], [1.0])),
