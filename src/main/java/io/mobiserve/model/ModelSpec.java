@@ -71,4 +71,10 @@ public record ModelSpec(
     this(name, architecture, onnxFile, inputName, input, classes, labels, preprocessing, trained, notes,
         OptionalInt.empty());
   }
+
+  /** This spec with other notes (everything else, the fixed batch included, kept). */
+  public ModelSpec withNotes(String newNotes) {
+    return new ModelSpec(name, architecture, onnxFile, inputName, input, classes, labels, preprocessing, trained,
+        newNotes, fixedBatch);
+  }
 }
