@@ -1,6 +1,7 @@
 package io.mobiserve.model;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Settings given on the command line that win over what a model file says about itself. Every component
@@ -74,6 +75,13 @@ public record ModelOverrides(
   @Override
   public float[] std() {
     return std == null ? null : std.clone();
+  }
+
+  @Override
+  public String toString() {
+    return "ModelOverrides[name=" + name + ", inputHeight=" + inputHeight + ", inputWidth=" + inputWidth
+        + ", resize=" + resize + ", mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std)
+        + ", channelOrder=" + channelOrder + ", labelsFile=" + labelsFile + "]";
   }
 
   private static void requirePositive(Integer value, String what) {

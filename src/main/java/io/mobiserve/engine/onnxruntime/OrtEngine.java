@@ -146,8 +146,10 @@ public final class OrtEngine implements InferenceEngine {
     }
     padded.clear();
     padded.put(input.duplicate());
+    // Zero the padding images: ORT computes them anyway, and stale pixels would only confuse a debugger.
+    float[] zeros = new float[shape.elementCount()];
     while (padded.hasRemaining()) {
-      padded.put(0f);
+      padded.put(zeros, 0, Math.min(zeros.length, padded.remaining()));
     }
     padded.flip();
     return padded;
