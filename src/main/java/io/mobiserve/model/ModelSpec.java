@@ -2,6 +2,7 @@ package io.mobiserve.model;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * Everything the server needs to know about the model it serves: where the ONNX file is, what its input
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param preprocessing the transform from pixels to input
  * @param trained false for generated models with random weights
  * @param notes a sentence for people about the model, possibly empty
+ * @param fixedBatch the batch size the model's input fixes (exported without a dynamic batch axis), or
+ *     empty when the batch dimension is dynamic; an engine never runs more images than this at once
  */
 public record ModelSpec(
     String name,
@@ -28,7 +31,8 @@ public record ModelSpec(
     Labels labels,
     Preprocessing preprocessing,
     boolean trained,
-    String notes) {
+    String notes,
+    OptionalInt fixedBatch) {
 
   public ModelSpec {
     Objects.requireNonNull(name, "name");
@@ -39,6 +43,10 @@ public record ModelSpec(
     Objects.requireNonNull(labels, "labels");
     Objects.requireNonNull(preprocessing, "preprocessing");
     Objects.requireNonNull(notes, "notes");
+    Objects.requireNonNull(fixedBatch, "fixedBatch");
+    if (fixedBatch.isPresent() && fixedBatch.getAsInt() < 1) {
+      throw new IllegalArgumentException("a fixed batch size must be positive, not " + fixedBatch.getAsInt());
+    }
     if (classes < 1) {
       throw new IllegalArgumentException("a model must have at least one class, not " + classes);
     }
@@ -46,5 +54,27 @@ public record ModelSpec(
       throw new IllegalArgumentException(
           "the model has " + classes + " classes but " + labels.size() + " labels were given");
     }
+  }
+
+  /** A model with a dynamic batch dimension (the common case). */
+  public ModelSpec(
+      String name,
+      String architecture,
+      Path onnxFile,
+      String inputName,
+      InputShape input,
+      int classes,
+      Labels labels,
+      Preprocessing preprocessing,
+      boolean trained,
+      String notes) {
+    this(name, architecture, onnxFile, inputName, input, classes, labels, preprocessing, trained, notes,
+        OptionalInt.empty());
+  }
+
+  /** This spec with other notes (everything else, the fixed batch included, kept). */
+  public ModelSpec withNotes(String newNotes) {
+    return new ModelSpec(name, architecture, onnxFile, inputName, input, classes, labels, preprocessing, trained,
+        newNotes, fixedBatch);
   }
 }
