@@ -51,7 +51,7 @@ final class ModelOptions {
       if (model == null) {
         Path file = BuiltinModel.ensure(modelCache == null ? ServeCommand.defaultModelCache() : modelCache);
         ModelSpec spec = OnnxModelLoader.load(file, overrides().withName("mobilenetv3-large-builtin"));
-        return spec.trained() ? spec : withNotes(spec, UNTRAINED_NOTE);
+        return spec.trained() ? spec : spec.withNotes(UNTRAINED_NOTE);
       }
       return OnnxModelLoader.load(model, overrides());
     } catch (ModelLoadException e) {
@@ -103,10 +103,5 @@ final class ModelOptions {
       array[i] = values.get(i);
     }
     return array;
-  }
-
-  private static ModelSpec withNotes(ModelSpec spec, String notes) {
-    return new ModelSpec(spec.name(), spec.architecture(), spec.onnxFile(), spec.inputName(), spec.input(),
-        spec.classes(), spec.labels(), spec.preprocessing(), spec.trained(), notes);
   }
 }

@@ -17,6 +17,8 @@ public final class MetadataKeys {
   public static final String PREPROCESS_CHANNEL_ORDER = "mobiserve.preprocess.channel_order";
   /** {@code true} or {@code false}; generated models carry untrained, seeded weights. */
   public static final String TRAINED = "mobiserve.trained";
+  /** The class names, one per line, in the order of the model's output. */
+  public static final String LABELS = "mobiserve.labels";
   /** The seed the weights were generated from, a decimal long. */
   public static final String SEED = "mobiserve.seed";
 

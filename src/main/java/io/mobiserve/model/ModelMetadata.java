@@ -16,26 +16,18 @@ record ModelMetadata(
     String architecture,
     Boolean trained) {
 
-  static final String RESIZE = "mobiserve.preprocess.resize";
-  static final String MEAN = "mobiserve.preprocess.mean";
-  static final String STD = "mobiserve.preprocess.std";
-  static final String CHANNEL_ORDER = "mobiserve.preprocess.channel_order";
-  static final String LABELS = "mobiserve.labels";
-  static final String ARCHITECTURE = "mobiserve.architecture";
-  static final String TRAINED = "mobiserve.trained";
-
   /**
    * @throws IllegalArgumentException when a value is malformed; the message starts with the key
    */
   static ModelMetadata parse(Map<String, String> props) {
     return new ModelMetadata(
-        parseResize(props.get(RESIZE)),
-        parseChannelValues(MEAN, props.get(MEAN), false),
-        parseChannelValues(STD, props.get(STD), true),
-        parseChannelOrder(props.get(CHANNEL_ORDER)),
-        parseLabels(props.get(LABELS)),
-        parseArchitecture(props.get(ARCHITECTURE)),
-        parseTrained(props.get(TRAINED)));
+        parseResize(props.get(MetadataKeys.PREPROCESS_RESIZE)),
+        parseChannelValues(MetadataKeys.PREPROCESS_MEAN, props.get(MetadataKeys.PREPROCESS_MEAN), false),
+        parseChannelValues(MetadataKeys.PREPROCESS_STD, props.get(MetadataKeys.PREPROCESS_STD), true),
+        parseChannelOrder(props.get(MetadataKeys.PREPROCESS_CHANNEL_ORDER)),
+        parseLabels(props.get(MetadataKeys.LABELS)),
+        parseArchitecture(props.get(MetadataKeys.ARCHITECTURE)),
+        parseTrained(props.get(MetadataKeys.TRAINED)));
   }
 
   private static Integer parseResize(String value) {
@@ -50,7 +42,7 @@ record ModelMetadata(
     } catch (NumberFormatException e) {
       // fall through to the message below
     }
-    throw malformed(RESIZE, value, "a positive integer");
+    throw malformed(MetadataKeys.PREPROCESS_RESIZE, value, "a positive integer");
   }
 
   private static float[] parseChannelValues(String key, String value, boolean positive) {
@@ -83,7 +75,7 @@ record ModelMetadata(
     try {
       return ChannelOrder.valueOf(value.strip().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw malformed(CHANNEL_ORDER, value, "RGB or BGR");
+      throw malformed(MetadataKeys.PREPROCESS_CHANNEL_ORDER, value, "RGB or BGR");
     }
   }
 
@@ -94,7 +86,7 @@ record ModelMetadata(
     try {
       return Labels.parse(value);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(LABELS + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(MetadataKeys.LABELS + ": " + e.getMessage(), e);
     }
   }
 
@@ -103,7 +95,7 @@ record ModelMetadata(
       return null;
     }
     if (value.isBlank()) {
-      throw malformed(ARCHITECTURE, value, "a description");
+      throw malformed(MetadataKeys.ARCHITECTURE, value, "a description");
     }
     return value.strip();
   }
@@ -119,7 +111,7 @@ record ModelMetadata(
       case "false":
         return false;
       default:
-        throw malformed(TRAINED, value, "true or false");
+        throw malformed(MetadataKeys.TRAINED, value, "true or false");
     }
   }
 

@@ -172,7 +172,7 @@ public final class OnnxModelLoader {
       return requireCount(file, labels, classes, "the labels file " + labelsFile);
     }
     if (metadata.labels() != null) {
-      return requireCount(file, metadata.labels(), classes, "the metadata " + ModelMetadata.LABELS);
+      return requireCount(file, metadata.labels(), classes, "the metadata " + MetadataKeys.LABELS);
     }
     if (classes == 1000) {
       notes.add("The model has no labels; ImageNet-1k class names are assumed for its 1000 classes.");
