@@ -79,6 +79,7 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
   }
 
   private void preprocessRaw(ImageInput.Raw raw, FloatBuffer destination) throws InvalidImageException {
+    ChannelOrder order = Objects.requireNonNull(raw.order(), "raw image channel order");
     int width = raw.width();
     int height = raw.height();
     if (width < 1 || height < 1) {
@@ -90,7 +91,6 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
       throw new InvalidImageException("raw image " + width + "x" + height + " " + raw.order() + " must be "
           + expected + " bytes (height x width x 3), got " + raw.pixels().remaining());
     }
-    ChannelOrder order = Objects.requireNonNull(raw.order(), "raw image channel order");
     try (PointerScope scope = new PointerScope()) {
       resizeAndWrite(OpenCvDecoder.wrapPixels(raw.pixels(), width, height), order, destination);
     }

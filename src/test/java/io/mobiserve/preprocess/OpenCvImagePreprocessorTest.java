@@ -27,7 +27,7 @@ class OpenCvImagePreprocessorTest {
 
     float[] fromPng = run(small, new ImageInput.Encoded(ByteBuffer.wrap(TestImages.png(image))));
     float[] fromRgb = run(small, new ImageInput.Raw(
-        TestImages.direct(TestImages.pixels(image, ChannelOrder.RGB)), 80, 60, ChannelOrder.RGB));
+        TestImages.direct(TestImages.pixels(image, ChannelOrder.RGB)).asReadOnlyBuffer(), 80, 60, ChannelOrder.RGB));
     // a read-only heap buffer, as protobuf's ByteString hands out
     float[] fromBgr = run(small, new ImageInput.Raw(
         ByteBuffer.wrap(TestImages.pixels(image, ChannelOrder.BGR)).asReadOnlyBuffer(), 80, 60, ChannelOrder.BGR));
