@@ -128,6 +128,28 @@ class OpenCvImagePreprocessorTest {
   }
 
   @Test
+  void preprocess_shrinksByAreaAveraging() throws Exception {
+    // 80x80 one-pixel stripes -> 72x72: each output column averages 10/9 source columns, so an area
+    // filter gives values near 128 with a slow beat, where a bilinear one would sample near 0 or 255.
+    BufferedImage image = TestImages.rgb(80, 80, (x, y) -> x % 2 == 0 ? 0xFFFFFF : 0);
+    float[] out = run(small, new ImageInput.Encoded(ByteBuffer.wrap(TestImages.png(image))));
+
+    double scale = 80 / 72.0;
+    for (int x = 0; x < 64; x++) {
+      // independent area reference: the overlap of [k*scale, (k+1)*scale) with each source column
+      int k = x + 4;
+      double from = k * scale;
+      double to = (k + 1) * scale;
+      double sum = 0;
+      for (int src = (int) Math.floor(from); src < Math.ceil(to); src++) {
+        double overlap = Math.min(to, src + 1) - Math.max(from, src);
+        sum += overlap * (src % 2 == 0 ? 255 : 0);
+      }
+      assertThat(toByte(out[20 * 64 + x], 0)).as("column %d", x).isCloseTo((int) Math.round(sum / scale), within(1));
+    }
+  }
+
+  @Test
   void preprocess_padsWithZeroPixelsWhenTheImageIsSmallerThanTheCrop() throws Exception {
     // resize 48 < crop 64: torchvision pads 8 zero pixels before and after in each dimension
     Preprocessing resize48 =
