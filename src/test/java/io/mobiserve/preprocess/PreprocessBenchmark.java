@@ -13,7 +13,9 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -21,12 +23,14 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
  * One image at a time, on one thread, into a 224×224 model input (resize 256, ImageNet mean/std):
  * a 640×480 JPEG (decode + resize + crop + normalize), the same picture as raw RGB pixels (no decode),
- * and a ready tensor (validate + copy). Run with {@code scripts/jmh.sh PreprocessBenchmark}.
+ * and a ready tensor (validate + copy). Two OpenCV-only baselines split the JPEG figure into its
+ * decode and its INTER_AREA resize. Run with {@code scripts/jmh.sh PreprocessBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,6 +46,11 @@ public class PreprocessBenchmark {
   private ImageInput raw;
   private ImageInput tensor;
   private FloatBuffer destination;
+  private PointerScope nativeScope;
+  private Mat encodedMat;
+  private Mat decodedMat;
+  private Mat resizedMat;
+  private Size resizedSize;
 
   @Setup
   public void setUp() {
@@ -57,6 +66,33 @@ public class PreprocessBenchmark {
     }
     tensor = new ImageInput.Tensor(floats.flip().asReadOnlyBuffer());
     destination = FloatBuffer.allocate(SHAPE.elementCount());
+
+    nativeScope = new PointerScope();
+    byte[] jpegBytes = encodeJpeg(rgb, 90);
+    encodedMat = new Mat(1, jpegBytes.length, opencv_core.CV_8UC1, new BytePointer(jpegBytes));
+    decodedMat = opencv_imgcodecs.imdecode(encodedMat, opencv_imgcodecs.IMREAD_COLOR);
+    resizedMat = new Mat();
+    resizedSize = new Size(341, 256); // 640x480 with a 256 short side, as the preprocessor computes
+  }
+
+  @TearDown
+  public void tearDown() {
+    nativeScope.close();
+  }
+
+  @Benchmark
+  public void baselineOpenCvDecodeOnly() {
+    try (Mat decoded = opencv_imgcodecs.imdecode(encodedMat, opencv_imgcodecs.IMREAD_COLOR)) {
+      if (decoded.empty()) {
+        throw new IllegalStateException("decode failed");
+      }
+    }
+  }
+
+  @Benchmark
+  public Mat baselineOpenCvAreaResizeOnly() {
+    opencv_imgproc.resize(decodedMat, resizedMat, resizedSize, 0, 0, opencv_imgproc.INTER_AREA);
+    return resizedMat;
   }
 
   @Benchmark
@@ -104,7 +140,7 @@ public class PreprocessBenchmark {
     try (PointerScope scope = new PointerScope()) {
       Mat image = new Mat(HEIGHT, WIDTH, opencv_core.CV_8UC3, new BytePointer(rgb));
       // imencode expects BGR; swap in place on the Mat
-      org.bytedeco.opencv.global.opencv_imgproc.cvtColor(image, image, org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2BGR);
+      opencv_imgproc.cvtColor(image, image, opencv_imgproc.COLOR_RGB2BGR);
       BytePointer out = new BytePointer();
       if (!opencv_imgcodecs.imencode(".jpg", image, out, new IntPointer(opencv_imgcodecs.IMWRITE_JPEG_QUALITY, quality))) {
         throw new IllegalStateException("OpenCV could not encode the benchmark JPEG");
