@@ -92,7 +92,13 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
           + expected + " bytes (height x width x 3), got " + raw.pixels().remaining());
     }
     try (PointerScope scope = new PointerScope()) {
-      resizeAndWrite(OpenCvDecoder.wrapPixels(raw.pixels(), width, height), order, destination);
+      Mat pixels;
+      try {
+        pixels = OpenCvDecoder.wrapPixels(raw.pixels(), width, height);
+      } catch (RuntimeException e) { // a cv::Exception from the Mat constructor
+        throw new InvalidImageException("raw image " + width + "x" + height + " could not be read: " + e.getMessage(), e);
+      }
+      resizeAndWrite(pixels, order, destination);
     }
   }
 
