@@ -27,7 +27,7 @@ public final class BuiltinModel {
    * The version of the generator's output: bump it whenever the builder would write different bytes for
    * the same config, so that a cache written by an older version is not reused.
    */
-  static final int GENERATOR_VERSION = 2;
+  static final int GENERATOR_VERSION = 1;
 
   /** The built-in model's file name: {@code mobilenetv3-large-224-seed<seed>-v<generator version>.onnx}. */
   public static String fileName() {

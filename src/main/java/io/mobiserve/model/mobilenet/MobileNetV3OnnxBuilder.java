@@ -40,8 +40,6 @@ public final class MobileNetV3OnnxBuilder {
   public static final String BATCH_DIMENSION = "batch";
   public static final int OPSET_VERSION = 17;
   public static final int IR_VERSION = 8;
-  private static final double LOGIT_GAIN = 0.005;
-
   public static final String PRODUCER_NAME = "mobiserve";
   /** torchvision builds MobileNetV3 with BatchNorm2d(eps=0.001). */
   static final float BATCH_NORM_EPSILON = 1e-3f;
@@ -144,10 +142,8 @@ public final class MobileNetV3OnnxBuilder {
     int hidden = architecture.classifierHiddenChannels();
     x = linear("classifier.fc1", x, architecture.lastConvChannels(), hidden, 2.0, null);
     x = graph.node("HardSwish", "classifier.hardswish", List.of(x));
-    // Dropout is the identity at inference, so it is not emitted. A small gain on the logits layer: with
-    // random weights the features are large, and gain 1 gives logits with a std near 20, whose softmax is
-    // one-hot; a softer distribution makes the untrained model's top-k output look like a classifier's.
-    linear("classifier.fc2", x, hidden, architecture.classes(), LOGIT_GAIN, OUTPUT_NAME);
+    // Dropout is the identity at inference, so it is not emitted. Gain 1: nothing follows the logits.
+    linear("classifier.fc2", x, hidden, architecture.classes(), 1.0, OUTPUT_NAME);
     graph.output(OUTPUT_NAME, BATCH_DIMENSION, (long) architecture.classes());
   }
 

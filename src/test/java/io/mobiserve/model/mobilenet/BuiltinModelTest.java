@@ -22,7 +22,8 @@ class BuiltinModelTest {
 
     Path first = BuiltinModel.ensure(cache);
 
-    assertThat(first).isEqualTo(cache.resolve("mobilenetv3-large-224-seed" + BuiltinModel.SEED + ".onnx"));
+    assertThat(first).isEqualTo(cache.resolve(
+        "mobilenetv3-large-224-seed" + BuiltinModel.SEED + "-v" + BuiltinModel.GENERATOR_VERSION + ".onnx"));
     ModelProto model;
     try (InputStream in = Files.newInputStream(first)) {
       model = ModelProto.parseFrom(in);
