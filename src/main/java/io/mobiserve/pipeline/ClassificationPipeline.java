@@ -74,7 +74,8 @@ public final class ClassificationPipeline {
     }
     return preprocess(images, scope)
         .thenCompose(prepared -> scheduler.submit(
-            new InferenceWork(prepared.input(), images.size(), scope.deadlineNanos(), scope.cancelled()))
+            new InferenceWork(prepared.input(), images.size(), scope.deadlineNanos(), scope.cancelled(),
+                scope.priority(), scope.source()))
             .thenApplyAsync(results -> postprocess(results, prepared.preprocessNanos(), topK), postprocessPool));
   }
 

@@ -2,6 +2,7 @@ package io.mobiserve.server;
 
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.mobiserve.batching.Priority;
 import io.mobiserve.pipeline.CallScope;
 import java.util.concurrent.TimeUnit;
 
@@ -9,11 +10,15 @@ import java.util.concurrent.TimeUnit;
 final class CallScopes {
   private CallScopes() {}
 
-  static CallScope of(Context context) {
+  /**
+   * @param priority LIVE for stream frames, BULK for unary requests
+   * @param source who is calling: the peer's address, or a stream's own name
+   */
+  static CallScope of(Context context, Priority priority, String source) {
     Deadline deadline = context.getDeadline();
     long deadlineNanos = deadline == null
         ? Long.MAX_VALUE
         : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
-    return new CallScope(deadlineNanos, context::isCancelled);
+    return new CallScope(deadlineNanos, context::isCancelled, priority, source);
   }
 }

@@ -10,6 +10,8 @@ import io.mobiserve.api.v1.ClassifyResponse;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.ModelInfo;
+import io.mobiserve.batching.Priority;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -18,6 +20,7 @@ import java.util.function.Supplier;
  */
 final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase {
   private final Supplier<ServingModel> model;
+  private final AtomicLong streams = new AtomicLong();
 
   /** @param model the model being served, or null while it is loading or after shutdown began */
   ClassifyService(Supplier<ServingModel> model) {
@@ -39,7 +42,8 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
       return;
     }
     serving.pipeline()
-        .classify(parsed.images(), parsed.topK(), CallScopes.of(Context.current()))
+        .classify(parsed.images(), parsed.topK(),
+            CallScopes.of(Context.current(), Priority.BULK, CallerInterceptor.current()))
         .whenComplete((results, failure) -> {
           if (failure != null) {
             responses.onError(StatusMapper.toStatus(failure).asException());
@@ -58,7 +62,8 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
       out.onError(notReady());
       return StreamSession.ignoring();
     }
-    return new StreamSession(serving, out, Context.current());
+    return new StreamSession(serving, out, CallScopes.of(
+        Context.current(), Priority.LIVE, CallerInterceptor.current() + "#stream-" + streams.incrementAndGet()));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.mobiserve.server;
 
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -33,7 +34,7 @@ public final class MobiserveServer {
     this.server = builder
         .executor(handlers)
         .maxInboundMessageSize(limits.maxMessageBytes())
-        .addService(new ClassifyService(model::get))
+        .addService(ServerInterceptors.intercept(new ClassifyService(model::get), new CallerInterceptor()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

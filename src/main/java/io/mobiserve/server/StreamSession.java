@@ -1,6 +1,5 @@
 package io.mobiserve.server;
 
-import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -34,11 +33,11 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   // Read and written inside the ordered chain only.
   private volatile boolean ended;
 
-  StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyResponse> out, Context context) {
+  StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyResponse> out, CallScope scope) {
     this.serving = serving;
     this.parser = serving.parser();
     this.out = out;
-    this.scope = CallScopes.of(context);
+    this.scope = scope;
     out.disableAutoRequest();
     out.setOnCancelHandler(() -> ended = true);
     out.request(WINDOW);

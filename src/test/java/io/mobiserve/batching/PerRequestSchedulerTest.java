@@ -94,7 +94,7 @@ class PerRequestSchedulerTest {
     for (int i = 0; i < images; i++) {
       input.put(i * IMAGE_SIZE, first + i);
     }
-    return new InferenceWork(input, images, deadline, cancelled::get);
+    return new InferenceWork(input, images, deadline, cancelled::get, Priority.BULK, "test");
   }
 
   private static InferenceWork work(int images, float first) {
