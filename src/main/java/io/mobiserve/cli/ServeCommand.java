@@ -5,6 +5,7 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.server.DaemonThreads;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelRuntime;
 import io.mobiserve.server.ServerLimits;
@@ -77,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         model.preprocessing(), model.trained() ? "" : " — UNTRAINED weights: " + model.notes());
     log.info("backend {}", selection.reason());
 
-    ExecutorService handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), Threads.daemon("grpc-handler"));
+    ExecutorService handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), DaemonThreads.named("grpc-handler"));
     MobiserveServer server = MobiserveServer.start(
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), limits, handlers);
     log.info("listening on {}:{} (health NOT_SERVING until the model is warm)", host, server.port());

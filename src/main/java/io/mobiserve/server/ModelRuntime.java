@@ -27,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 
 /**
@@ -79,9 +78,9 @@ public final class ModelRuntime implements AutoCloseable {
     this.scheduler = new PerRequestScheduler(engines, options.maxQueuedImages(), System::nanoTime);
     this.preprocessPool = new ThreadPoolExecutor(
         options.preprocessThreads(), options.preprocessThreads(), 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(options.preprocessQueue()), daemonThreads("preprocess"),
+        new ArrayBlockingQueue<>(options.preprocessQueue()), DaemonThreads.named("preprocess"),
         new ThreadPoolExecutor.AbortPolicy());
-    this.postprocessPool = Executors.newFixedThreadPool(2, daemonThreads("postprocess"));
+    this.postprocessPool = Executors.newFixedThreadPool(2, DaemonThreads.named("postprocess"));
     this.pipeline = new ClassificationPipeline(
         model,
         new OpenCvImagePreprocessor(model.input(), model.preprocessing(), options.imageLimits()),
@@ -177,14 +176,5 @@ public final class ModelRuntime implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.getAndIncrement());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

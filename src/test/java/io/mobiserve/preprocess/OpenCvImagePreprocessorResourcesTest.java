@@ -1,5 +1,6 @@
 package io.mobiserve.preprocess;
 
+import io.mobiserve.testing.TestImages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

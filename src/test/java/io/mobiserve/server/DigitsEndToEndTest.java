@@ -78,7 +78,7 @@ class DigitsEndToEndTest {
 
   private static Image raw(BufferedImage image, boolean bgr) {
     return Image.newBuilder().setRaw(RawImage.newBuilder()
-            .setPixels(ByteString.copyFrom(TestImages.pixels(image, bgr)))
+            .setPixels(ByteString.copyFrom(TestImages.pixels(image, bgr ? io.mobiserve.model.ChannelOrder.BGR : io.mobiserve.model.ChannelOrder.RGB)))
             .setWidth(image.getWidth())
             .setHeight(image.getHeight())
             .setChannelOrder(bgr ? ChannelOrder.CHANNEL_ORDER_BGR : ChannelOrder.CHANNEL_ORDER_RGB))

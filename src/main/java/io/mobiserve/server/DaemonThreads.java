@@ -1,13 +1,14 @@
-package io.mobiserve.cli;
+package io.mobiserve.server;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Named daemon threads, so that thread dumps say what each thread is for. */
-final class Threads {
-  private Threads() {}
+public final class DaemonThreads {
+  private DaemonThreads() {}
 
-  static ThreadFactory daemon(String prefix) {
+  /** Daemon threads named {@code prefix-0}, {@code prefix-1}, ... */
+  public static ThreadFactory named(String prefix) {
     AtomicInteger count = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, prefix + "-" + count.getAndIncrement());
