@@ -18,7 +18,16 @@ public final class Main {
     // grpc-java and ONNX Runtime's Java layer log through java.util.logging.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    System.exit(commandLine().execute(args));
+    CommandLine line = commandLine();
+    try {
+      if (args.length > 0 && args[0].equals("serve")) {
+        ConfigFile.install(line.getSubcommands().get("serve"), java.util.Arrays.asList(args));
+      }
+    } catch (ConfigurationException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(ExitCodes.CONFIGURATION);
+    }
+    System.exit(line.execute(args));
   }
 
   /** The command line, with the project's converters and exit codes; also used by tests. */

@@ -33,6 +33,10 @@ import sun.misc.Signal;
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
+  @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
+      description = "A properties file of settings (keys are option names without dashes, e.g. max-batch = 16); flags win over it.")
+  Path config;
+
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
