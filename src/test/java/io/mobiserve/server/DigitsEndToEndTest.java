@@ -9,6 +9,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.v1.ChannelOrder;
 import io.mobiserve.api.v1.Classification;
@@ -241,6 +245,32 @@ class DigitsEndToEndTest {
   }
 
   @Test
+  void reflection_listsClassifyServiceAndHealth() throws Exception {
+    CompletableFuture<List<String>> services = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(server.channel())
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse value) {
+            services.complete(value.getListServicesResponse().getServiceList().stream()
+                .map(ServiceResponse::getName).toList());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            services.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+
+    assertThat(services.get(30, TimeUnit.SECONDS))
+        .contains("mobiserve.v1.ClassifyService", "grpc.health.v1.Health");
+  }
+
+  @Test
   void classifyStream_answersEachMessageInOrder() throws Exception {
     ConcurrentLinkedQueue<ClassifyResponse> responses = new ConcurrentLinkedQueue<>();
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -328,6 +358,7 @@ class DigitsEndToEndTest {
           .addImages(encoded(samples.get(c * 7).bytes())).setTopK(1).build()).getResults(0).getClasses(0).getIndex();
     }
     CountDownLatch start = new CountDownLatch(1);
+    java.util.concurrent.ExecutorService clientThreads = java.util.concurrent.Executors.newFixedThreadPool(clients);
     List<CompletableFuture<int[]>> answers = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
       int client = c;
@@ -344,12 +375,16 @@ class DigitsEndToEndTest {
               .getResults(0).getClasses(0).getIndex();
         }
         return got;
-      }, java.util.concurrent.Executors.newCachedThreadPool()));
+      }, clientThreads));
     }
     start.countDown();
 
-    for (int c = 0; c < clients; c++) {
-      assertThat(answers.get(c).get(120, TimeUnit.SECONDS)).as("client " + c).containsOnly(expected[c]);
+    try {
+      for (int c = 0; c < clients; c++) {
+        assertThat(answers.get(c).get(120, TimeUnit.SECONDS)).as("client " + c).containsOnly(expected[c]);
+      }
+    } finally {
+      clientThreads.shutdownNow();
     }
   }
 
