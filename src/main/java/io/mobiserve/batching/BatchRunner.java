@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs formed batches on one engine instance: copies each image into the instance's input buffer, runs the
- * engine, hands each image its logits. Used by one thread at a time (the instance's worker), which is
+ * Runs formed batches on one engine instance: assembles the batch's input (copying each image into the
+ * instance's buffer, unless the batch is one contiguous run of one work), runs the engine, hands each image
+ * its logits. Used by one thread at a time (the instance's worker), which is
  * what lets it own one reusable buffer.
  */
 final class BatchRunner {
@@ -52,20 +53,15 @@ final class BatchRunner {
   List<Job> run(List<ImageRef> batch) {
     int size = batch.size();
     long startNanos = clock.getAsLong();
-    input.clear();
-    for (int i = 0; i < size; i++) {
-      ImageRef ref = batch.get(i);
-      Job job = ref.job();
-      // Absolute bulk put: a memory copy between direct buffers; the work's buffer is not moved.
-      input.put(i * imageSize, job.work.input(), job.base + ref.index() * imageSize, imageSize);
-      listener.dequeued(job.work.priority(), startNanos - job.submittedNanos);
+    for (ImageRef ref : batch) {
+      listener.dequeued(ref.job().work.priority(), startNanos - ref.job().submittedNanos);
     }
-    input.limit(size * imageSize);
+    FloatBuffer batchInput = assemble(batch);
 
     Logits logits = null;
     EngineException failure = null;
     try {
-      logits = engine.infer(input, size);
+      logits = engine.infer(batchInput, size);
       if (logits.batchSize() != size) {
         failure = new EngineException(engine.info().backend() + " answered " + logits.batchSize()
             + " images of a batch of " + size);
@@ -89,6 +85,39 @@ final class BatchRunner {
           new InferenceResult(logits.row(i), startNanos - ref.job().submittedNanos, inferenceNanos, size));
     }
     return List.of();
+  }
+
+  /**
+   * The batch as one NCHW buffer. When it is a run of consecutive images of one work (a work alone, or max
+   * batch 1) and that work's buffer is direct, the engine reads the work's own buffer: no copy. Otherwise
+   * the images are copied into this instance's buffer.
+   */
+  private FloatBuffer assemble(List<ImageRef> batch) {
+    int size = batch.size();
+    ImageRef first = batch.get(0);
+    FloatBuffer source = first.job().work.input();
+    if (source.isDirect() && source.order() == ByteOrder.nativeOrder() && fromOneJob(batch)) {
+      // A job's images join a batch in ascending order, one after the other: this is a contiguous run.
+      int from = first.job().base + first.index() * imageSize;
+      return source.duplicate().limit(from + size * imageSize).position(from).slice();
+    }
+    input.clear();
+    for (int i = 0; i < size; i++) {
+      ImageRef ref = batch.get(i);
+      // Absolute bulk put: a memory copy between direct buffers; the work's buffer is not moved.
+      input.put(i * imageSize, ref.job().work.input(), ref.job().base + ref.index() * imageSize, imageSize);
+    }
+    return input.limit(size * imageSize);
+  }
+
+  private static boolean fromOneJob(List<ImageRef> batch) {
+    Job job = batch.get(0).job();
+    for (int i = 1; i < batch.size(); i++) {
+      if (batch.get(i).job() != job) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<Job> failAll(List<ImageRef> batch, EngineException failure) {
