@@ -1,7 +1,9 @@
 package io.mobiserve.server;
 
 import io.mobiserve.batching.InferenceScheduler;
-import io.mobiserve.batching.PerRequestScheduler;
+import io.mobiserve.batching.BatchingConfig;
+import io.mobiserve.batching.DynamicBatcher;
+import io.mobiserve.batching.SchedulerListener;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineInfo;
@@ -20,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -37,25 +40,54 @@ public final class ModelRuntime implements AutoCloseable {
 
   /**
    * @param instances engine instances, each running one batch at a time
-   * @param maxQueuedImages the most images waiting for an engine
    * @param preprocessThreads threads decoding and resizing images
    * @param preprocessQueue the most images waiting for a preprocessing thread
    * @param imageLimits per-image limits
+   * @param batching how images are merged into engine batches; a max batch above the engine's own is
+   *     lowered to it
+   * @param schedulerListener told about the batcher's work (metrics)
    */
   public record Options(
-      int instances, int maxQueuedImages, int preprocessThreads, int preprocessQueue, ImageLimits imageLimits) {
+      int instances,
+      int preprocessThreads,
+      int preprocessQueue,
+      ImageLimits imageLimits,
+      BatchingConfig batching,
+      SchedulerListener schedulerListener) {
 
     public Options {
       requirePositive(instances, "instances");
-      requirePositive(maxQueuedImages, "max queued images");
       requirePositive(preprocessThreads, "preprocess threads");
       requirePositive(preprocessQueue, "preprocess queue");
+      Objects.requireNonNull(imageLimits, "imageLimits");
+      Objects.requireNonNull(batching, "batching");
+      Objects.requireNonNull(schedulerListener, "schedulerListener");
+    }
+
+    /** Default batching ({@link BatchingConfig#defaults()}) with {@code maxQueuedImages}, no listener. */
+    public Options(
+        int instances, int maxQueuedImages, int preprocessThreads, int preprocessQueue, ImageLimits imageLimits) {
+      this(instances, preprocessThreads, preprocessQueue, imageLimits,
+          BatchingConfig.defaults().withMaxQueuedImages(maxQueuedImages), SchedulerListener.NONE);
     }
 
     /** Defaults for this machine: one engine instance, a preprocessing thread per core. */
     public static Options defaults() {
       int cores = Runtime.getRuntime().availableProcessors();
-      return new Options(1, 1024, cores, 1024, ImageLimits.DEFAULT);
+      return new Options(1, cores, 1024, ImageLimits.DEFAULT, BatchingConfig.defaults(), SchedulerListener.NONE);
+    }
+
+    /** The most images waiting for an engine. */
+    public int maxQueuedImages() {
+      return batching.maxQueuedImages();
+    }
+
+    public Options withBatching(BatchingConfig value) {
+      return new Options(instances, preprocessThreads, preprocessQueue, imageLimits, value, schedulerListener);
+    }
+
+    public Options withSchedulerListener(SchedulerListener value) {
+      return new Options(instances, preprocessThreads, preprocessQueue, imageLimits, batching, value);
     }
 
     private static void requirePositive(int value, String name) {
@@ -75,7 +107,10 @@ public final class ModelRuntime implements AutoCloseable {
   private ModelRuntime(ModelSpec model, List<InferenceEngine> engines, Options options) {
     this.model = model;
     this.engineInfo = engines.get(0).info();
-    this.scheduler = new PerRequestScheduler(engines, options.maxQueuedImages(), System::nanoTime);
+    // The engine's max batch is the upper bound: the default (16) must also run a model exported with a
+    // smaller fixed batch.
+    this.scheduler = new DynamicBatcher(engines, model.input().elementCount(),
+        options.batching().limitedTo(engineInfo.maxBatch()), options.schedulerListener(), System::nanoTime);
     this.preprocessPool = new ThreadPoolExecutor(
         options.preprocessThreads(), options.preprocessThreads(), 0, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(options.preprocessQueue()), DaemonThreads.named("preprocess"),

@@ -1,0 +1,351 @@
+package io.mobiserve.batching;
+
+import io.mobiserve.batching.BatchPolicy.Decision;
+import io.mobiserve.batching.BatchPolicy.QueueState;
+import io.mobiserve.engine.InferenceEngine;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The dynamic batcher: merges images from many callers into engine batches, bounded in size and in
+ * waiting time. The unit is the image: a work larger than max batch is split across batches (its tail
+ * may share a batch with other callers' images) and its results are reassembled in order. With max batch
+ * 1 it runs each image alone — "no batching" is this same code path.
+ *
+ * <p>Threads: one batcher thread forms batches whenever an engine instance is free (so that under load the
+ * queue fills while instances are busy and batches leave full), and also wakes at the earliest queued
+ * deadline so that expiry is answered on time. One worker thread per engine instance runs the batches
+ * handed to it, one at a time. {@link #submit}, {@link #queuedImages} and {@link #close} are safe from any
+ * thread; {@code submit} never blocks beyond a short lock.
+ *
+ * <p>Ownership: once {@code submit} returns a future, the batcher owns the work (including its input
+ * buffer, which the caller must not change) and completes the future exactly once. It owns the engines
+ * and closes them in {@link #close}.
+ *
+ * <p>Admission: a work is admitted whole or refused whole ({@link SchedulingException.Reason#QUEUE_FULL}
+ * at once when it would take the queue over {@link BatchingConfig#maxQueuedImages()}). Cancelled and
+ * expired work leaves the queue before reaching an engine and takes no batch slot; its images already in a
+ * running batch are discarded when they return. Batches take {@link Priority#LIVE} images first (bulk
+ * images older than the aging bound count as live), round-robin across sources within a level.
+ *
+ * <p>Each {@link InferenceResult} carries its own queue time (submission to the start of its batch), and
+ * its batch's duration (copying the images in and running the engine) and size.
+ */
+public final class DynamicBatcher implements InferenceScheduler {
+  private final List<InferenceEngine> engines;
+  private final int imageSize;
+  private final BatchingConfig config;
+  private final BatchPolicy policy;
+  private final SchedulerListener listener;
+  private final LongSupplier clock;
+  private final Waiter waiter;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition batcherWake = lock.newCondition();
+  private final WorkQueue queue = new WorkQueue();
+  private final ArrayDeque<Instance> freeInstances = new ArrayDeque<>();
+  private final List<Instance> instances = new ArrayList<>();
+  private final Thread batcherThread;
+  private final AtomicBoolean enginesClosed = new AtomicBoolean();
+  /** When the waiting batcher thread will look again by itself (NO_DEADLINE: only when signalled). */
+  private long plannedWakeNanos = QueueState.NO_DEADLINE;
+  private boolean closed;
+  private boolean stopping;
+
+  /** An engine instance, its worker thread and the batch handed to it. Fields guarded by {@link #lock}. */
+  private final class Instance {
+    final BatchRunner runner;
+    final Condition assigned = lock.newCondition();
+    final Thread thread;
+    List<ImageRef> batch;
+
+    Instance(int index, InferenceEngine engine) {
+      this.runner = new BatchRunner(index, engine, imageSize, config.maxBatch(), clock, listener);
+      this.thread = new Thread(this::drive, "batcher-engine-" + index);
+      this.thread.setDaemon(true);
+    }
+
+    private void drive() {
+      while (true) {
+        List<ImageRef> next;
+        lock.lock();
+        try {
+          while (batch == null && !stopping) {
+            assigned.awaitUninterruptibly();
+          }
+          if (batch == null) {
+            return;
+          }
+          next = batch;
+          batch = null;
+        } finally {
+          lock.unlock();
+        }
+        List<Job> failed = runner.run(next);
+        lock.lock();
+        try {
+          failed.forEach(queue::remove);
+          freeInstances.addFirst(this); // last used first: its memory is warm
+          batcherWake.signal();
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts the batcher and one worker per engine.
+   *
+   * @param engines the engine instances; the batcher owns them and closes them in {@link #close()}
+   * @param imageSize the number of floats of one image (C × H × W); every work must match it
+   * @param config batching limits; max batch must not exceed any engine's {@code info().maxBatch()}
+   * @param listener told about admissions, drops, dequeues and batches
+   * @param nanoClock the time source ({@link System#nanoTime} outside tests)
+   */
+  public DynamicBatcher(List<InferenceEngine> engines, int imageSize, BatchingConfig config,
+      SchedulerListener listener, LongSupplier nanoClock) {
+    this(engines, imageSize, config, listener, nanoClock, Waiter.SYSTEM);
+  }
+
+  DynamicBatcher(List<InferenceEngine> engines, int imageSize, BatchingConfig config, SchedulerListener listener,
+      LongSupplier nanoClock, Waiter waiter) {
+    if (engines.isEmpty()) {
+      throw new IllegalArgumentException("at least one engine instance is needed");
+    }
+    if (imageSize < 1) {
+      throw new IllegalArgumentException("image size must be at least 1 float, not " + imageSize);
+    }
+    for (int i = 0; i < engines.size(); i++) {
+      int engineMax = engines.get(i).info().maxBatch();
+      if (config.maxBatch() > engineMax) {
+        throw new IllegalArgumentException("max batch " + config.maxBatch() + " exceeds engine instance " + i
+            + "'s max batch " + engineMax);
+      }
+    }
+    this.engines = List.copyOf(engines);
+    this.imageSize = imageSize;
+    this.config = config;
+    this.policy = new BatchPolicy(config);
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
+    this.waiter = waiter;
+    for (int i = 0; i < this.engines.size(); i++) {
+      Instance instance = new Instance(i, this.engines.get(i));
+      instances.add(instance);
+      freeInstances.addLast(instance);
+    }
+    this.batcherThread = new Thread(this::runBatcher, "batcher");
+    batcherThread.setDaemon(true);
+    batcherThread.start();
+    instances.forEach(instance -> instance.thread.start());
+  }
+
+  public BatchingConfig config() {
+    return config;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException when the work's images are not {@code imageSize} floats each
+   */
+  @Override
+  public CompletableFuture<List<InferenceResult>> submit(InferenceWork work) {
+    if (work.imageSize() != imageSize) {
+      throw new IllegalArgumentException("images of " + work.imageSize() + " floats do not fit a model input of "
+          + imageSize + " floats");
+    }
+    long now = clock.getAsLong();
+    Job job = new Job(work, now);
+    SchedulingException refusal = checkStillWanted(work, now);
+    if (refusal == null) {
+      lock.lock();
+      try {
+        refusal = admit(job);
+      } finally {
+        lock.unlock();
+      }
+    }
+    if (refusal != null) {
+      SchedulingException reason = refusal;
+      job.fail(refusal, () -> listener.dropped(reason.reason(), work.images()));
+    }
+    return job.future;
+  }
+
+  /** Under the lock: queues the whole job or says why not. */
+  private SchedulingException admit(Job job) {
+    if (closed) {
+      return new SchedulingException(SchedulingException.Reason.SHUT_DOWN, "the server is shutting down");
+    }
+    int images = job.work.images();
+    if (images > config.maxQueuedImages()) {
+      return new SchedulingException(SchedulingException.Reason.QUEUE_FULL, images
+          + " images exceed the inference queue's " + config.maxQueuedImages() + " images; send fewer at once");
+    }
+    if (queue.images() + images > config.maxQueuedImages()) {
+      return new SchedulingException(SchedulingException.Reason.QUEUE_FULL, "the inference queue is full ("
+          + queue.images() + " of " + config.maxQueuedImages() + " images queued); retry later");
+    }
+    queue.add(job);
+    // Under the lock, so that "admitted" is reported before any of its images can be dequeued.
+    listener.admitted(job.work.priority(), images);
+    // Wake the batcher only when this can change what it does: with an instance free the batch may now be
+    // complete; with none, only an earlier deadline matters until an instance frees.
+    long deadline = job.work.deadlineNanos();
+    if (!freeInstances.isEmpty()
+        || (deadline != Long.MAX_VALUE
+            && (plannedWakeNanos == QueueState.NO_DEADLINE || deadline - plannedWakeNanos < 0))) {
+      batcherWake.signal();
+    }
+    return null;
+  }
+
+  private static SchedulingException checkStillWanted(InferenceWork work, long now) {
+    if (work.cancelled().getAsBoolean()) {
+      return new SchedulingException(SchedulingException.Reason.CANCELLED, "the call was cancelled");
+    }
+    if (work.deadlineNanos() != Long.MAX_VALUE && now - work.deadlineNanos() >= 0) {
+      return new SchedulingException(SchedulingException.Reason.DEADLINE_EXPIRED,
+          "the deadline had passed before the work was queued");
+    }
+    return null;
+  }
+
+  @Override
+  public int queuedImages() {
+    lock.lock();
+    try {
+      return queue.images();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void runBatcher() {
+    List<WorkQueue.Drop> drops = new ArrayList<>();
+    boolean running = true;
+    while (running) {
+      lock.lock();
+      try {
+        running = step(drops);
+      } finally {
+        lock.unlock();
+      }
+      // Outside the lock: completing a future runs its callers' continuations.
+      for (WorkQueue.Drop drop : drops) {
+        drop.job().fail(dropException(drop), () -> listener.dropped(drop.reason(), drop.images()));
+      }
+      drops.clear();
+    }
+  }
+
+  /**
+   * Under the lock: takes out unwanted work, then hands one batch to a free instance or waits. Returns
+   * false once closed and drained.
+   */
+  private boolean step(List<WorkQueue.Drop> drops) {
+    long now = clock.getAsLong();
+    QueueState state = queue.sweep(now, config.agingBoundNanos(), drops);
+    if (closed && state.images() == 0) {
+      stopping = true;
+      instances.forEach(instance -> instance.assigned.signal());
+      return false;
+    }
+    if (!drops.isEmpty()) {
+      return true; // answer them first, then look again
+    }
+    if (freeInstances.isEmpty()) {
+      // No batch can leave before an instance frees (which signals); meanwhile only expiry is due.
+      waitUntil(state.earliestDeadlineNanos(), now);
+      return true;
+    }
+    // Closing: nothing more will arrive, so waiting for a batch to fill would only delay the drain.
+    Decision decision = closed
+        ? new Decision.SendNow(Math.min(state.images(), config.maxBatch()))
+        : policy.decide(state, now);
+    if (decision instanceof Decision.SendNow send) {
+      List<ImageRef> batch = new ArrayList<>(send.images());
+      queue.take(send.images(), batch);
+      Instance instance = freeInstances.pollFirst();
+      instance.batch = batch;
+      instance.assigned.signal();
+    } else if (decision instanceof Decision.WaitUntil wait) {
+      waitUntil(wait.nanos(), now);
+    } else {
+      waitUntil(QueueState.NO_DEADLINE, now);
+    }
+    return true;
+  }
+
+  private void waitUntil(long wakeNanos, long now) {
+    plannedWakeNanos = wakeNanos;
+    if (wakeNanos == QueueState.NO_DEADLINE) {
+      batcherWake.awaitUninterruptibly();
+    } else if (wakeNanos - now > 0) {
+      waiter.await(batcherWake, wakeNanos - now);
+    }
+  }
+
+  private SchedulingException dropException(WorkQueue.Drop drop) {
+    if (drop.reason() == SchedulingException.Reason.CANCELLED) {
+      return new SchedulingException(drop.reason(), "the call was cancelled");
+    }
+    long waited = clock.getAsLong() - drop.job().submittedNanos;
+    return new SchedulingException(drop.reason(),
+        "the deadline passed after " + TimeUnit.NANOSECONDS.toMicros(waited) + " µs in the queue");
+  }
+
+  /** Wakes the batcher thread so that it reads the clock again: for tests that move a fake clock. */
+  void wakeBatcher() {
+    lock.lock();
+    try {
+      batcherWake.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops admitting work ({@link SchedulingException.Reason#SHUT_DOWN}), sends what is queued without
+   * waiting for batches to fill, waits for running batches, then closes the engines. Idempotent.
+   */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+      batcherWake.signal();
+    } finally {
+      lock.unlock();
+    }
+    boolean interrupted = false;
+    List<Thread> threads = new ArrayList<>();
+    threads.add(batcherThread);
+    instances.forEach(instance -> threads.add(instance.thread));
+    for (Thread thread : threads) {
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true; // finish the drain: the engines must not close under a running batch
+        }
+      }
+    }
+    if (enginesClosed.compareAndSet(false, true)) {
+      engines.forEach(InferenceEngine::close);
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
