@@ -1,6 +1,7 @@
 package io.mobiserve.cli;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.mobiserve.batching.SchedulerListener;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.model.ModelSpec;
@@ -49,11 +50,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or tensorrt (default: ${DEFAULT-VALUE}).")
   Backend backend;
 
-  @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: the number of cores).")
-  Integer threads;
-
-  @Option(names = "--max-batch", defaultValue = "64", description = "Most images in one engine batch (default: ${DEFAULT-VALUE}).")
-  int maxBatch;
+  @Mixin
+  BatchingOptions batchingOptions;
 
   @Option(names = "--max-images-per-request", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
   int maxImagesPerRequest;
@@ -73,7 +71,8 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
-    OrtEngineOptions engineOptions = engineOptions(cores);
+    OrtEngineOptions engineOptions = new OrtEngineOptions(
+        batchingOptions.threadsPerInstance(cores), batchingOptions.toConfig().maxBatch());
     BackendSelection selection = BackendSelection.choose(backend, engineOptions);
     ServerLimits limits = limits();
     ModelSpec model = modelOptions.resolve();
@@ -113,16 +112,6 @@ final class ServeCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private OrtEngineOptions engineOptions(int cores) {
-    if (threads != null && threads < 1) {
-      throw new ConfigurationException("--threads must be at least 1, not " + threads);
-    }
-    if (maxBatch < 1) {
-      throw new ConfigurationException("--max-batch must be at least 1, not " + maxBatch);
-    }
-    return new OrtEngineOptions(threads == null ? cores : threads, maxBatch);
-  }
-
   private ServerLimits limits() {
     try {
       return new ServerLimits(maxImagesPerRequest, new ImageLimits(maxImageBytes, maxPixels), maxMessageBytes);
@@ -131,10 +120,9 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static ModelRuntime.Options runtimeOptions(int cores, ServerLimits limits) {
-    ModelRuntime.Options defaults = ModelRuntime.Options.defaults();
-    return new ModelRuntime.Options(defaults.instances(), defaults.maxQueuedImages(), cores,
-        defaults.preprocessQueue(), limits.image());
+  private ModelRuntime.Options runtimeOptions(int cores, ServerLimits limits) {
+    return new ModelRuntime.Options(batchingOptions.instances, cores, 1024, limits.image(),
+        batchingOptions.toConfig(), SchedulerListener.NONE);
   }
 
   static Path defaultModelCache() {

@@ -99,6 +99,7 @@ public final class ModelRuntime implements AutoCloseable {
 
   private final ModelSpec model;
   private final EngineInfo engineInfo;
+  private final BatchingConfig batching;
   private final InferenceScheduler scheduler;
   private final ExecutorService preprocessPool;
   private final ExecutorService postprocessPool;
@@ -109,8 +110,9 @@ public final class ModelRuntime implements AutoCloseable {
     this.engineInfo = engines.get(0).info();
     // The engine's max batch is the upper bound: the default (16) must also run a model exported with a
     // smaller fixed batch.
-    this.scheduler = new DynamicBatcher(engines, model.input().elementCount(),
-        options.batching().limitedTo(engineInfo.maxBatch()), options.schedulerListener(), System::nanoTime);
+    this.batching = options.batching().limitedTo(engineInfo.maxBatch());
+    this.scheduler = new DynamicBatcher(
+        engines, model.input().elementCount(), batching, options.schedulerListener(), System::nanoTime);
     this.preprocessPool = new ThreadPoolExecutor(
         options.preprocessThreads(), options.preprocessThreads(), 0, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(options.preprocessQueue()), DaemonThreads.named("preprocess"),
@@ -142,6 +144,16 @@ public final class ModelRuntime implements AutoCloseable {
     return pipeline;
   }
 
+  /** The most images in one engine batch: the batching config's, within the engine's own limit. */
+  public int maxBatch() {
+    return batching.maxBatch();
+  }
+
+  /** The effective batching configuration. */
+  public BatchingConfig batching() {
+    return batching;
+  }
+
   public EngineInfo engineInfo() {
     return engineInfo;
   }
@@ -160,7 +172,7 @@ public final class ModelRuntime implements AutoCloseable {
    * are loaded and the engine has allocated its memory before the first client call.
    */
   public void warmUp() throws EngineException {
-    int batch = engineInfo.maxBatch();
+    int batch = batching.maxBatch();
     List<ImageInput> images = new ArrayList<>(batch);
     images.add(new ImageInput.Encoded(ByteBuffer.wrap(samplePng())));
     ByteBuffer zeros = ByteBuffer.allocate(model.input().elementCount() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);

@@ -40,7 +40,8 @@ final class ProtoMapping {
     return response.build();
   }
 
-  static ModelInfo modelInfo(ModelSpec model, EngineInfo engine, String backendReason, ServerLimits limits) {
+  static ModelInfo modelInfo(
+      ModelSpec model, EngineInfo engine, int maxBatch, String backendReason, ServerLimits limits) {
     io.mobiserve.model.Preprocessing pre = model.preprocessing();
     Preprocessing.Builder preprocessing = Preprocessing.newBuilder()
         .setResizeShortSide(pre.resizeShortSide())
@@ -67,7 +68,7 @@ final class ProtoMapping {
         .setBackend(engine.backend())
         .setBackendReason(backendReason)
         .setPrecision(engine.precision())
-        .setMaxBatch(engine.maxBatch())
+        .setMaxBatch(maxBatch)
         .setTrained(model.trained())
         .setNotes(model.notes())
         .setPreprocessing(preprocessing)

@@ -16,7 +16,7 @@ public record ServingModel(ClassificationPipeline pipeline, ModelInfo info, Serv
   public static ServingModel of(ModelRuntime runtime, String backendReason, ServerLimits limits) {
     return new ServingModel(
         runtime.pipeline(),
-        ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), backendReason, limits),
+        ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), runtime.maxBatch(), backendReason, limits),
         limits);
   }
 

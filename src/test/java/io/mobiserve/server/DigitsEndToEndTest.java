@@ -231,7 +231,7 @@ class DigitsEndToEndTest {
     assertThat(info.getHasLabels()).isTrue();
     assertThat(info.getBackend()).isEqualTo("onnxruntime-cpu");
     assertThat(info.getPrecision()).isEqualTo("fp32");
-    assertThat(info.getMaxBatch()).isEqualTo(32);
+    assertThat(info.getMaxBatch()).isEqualTo(16);
     assertThat(info.getTrained()).isTrue();
     assertThat(info.getPreprocessing().getResizeShortSide()).isEqualTo(72);
     assertThat(info.getLimits().getMaxImagesPerRequest()).isEqualTo(64);
