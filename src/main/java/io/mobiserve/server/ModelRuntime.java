@@ -2,10 +2,12 @@ package io.mobiserve.server;
 
 import io.mobiserve.batching.InferenceScheduler;
 import io.mobiserve.batching.PerRequestScheduler;
+import io.mobiserve.batching.SchedulerListener;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
@@ -68,15 +70,24 @@ public final class ModelRuntime implements AutoCloseable {
 
   private final ModelSpec model;
   private final EngineInfo engineInfo;
+  private final SchedulerListener schedulerListener;
   private final InferenceScheduler scheduler;
   private final ExecutorService preprocessPool;
   private final ExecutorService postprocessPool;
   private final ClassificationPipeline pipeline;
 
-  private ModelRuntime(ModelSpec model, List<InferenceEngine> engines, Options options) {
+  private ModelRuntime(ModelSpec model, List<InferenceEngine> engines, Options options, ServerMetrics metrics) {
     this.model = model;
     this.engineInfo = engines.get(0).info();
-    this.scheduler = new PerRequestScheduler(engines, options.maxQueuedImages(), System::nanoTime);
+    this.schedulerListener = metrics;
+    // PerRequestScheduler takes no SchedulerListener, so the engines and the scheduler are wrapped to report
+    // on its behalf; a scheduler that takes schedulerListener itself replaces all three wrappers.
+    List<InferenceEngine> reporting = new ArrayList<>(engines.size());
+    for (int i = 0; i < engines.size(); i++) {
+      reporting.add(new ReportingEngine(engines.get(i), i, schedulerListener, System::nanoTime));
+    }
+    this.scheduler = new ReportingScheduler(
+        new PerRequestScheduler(reporting, options.maxQueuedImages(), System::nanoTime), schedulerListener);
     this.preprocessPool = new ThreadPoolExecutor(
         options.preprocessThreads(), options.preprocessThreads(), 0, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(options.preprocessQueue()), daemonThreads("preprocess"),
@@ -87,11 +98,24 @@ public final class ModelRuntime implements AutoCloseable {
         new OpenCvImagePreprocessor(model.input(), model.preprocessing(), options.imageLimits()),
         scheduler,
         preprocessPool,
-        postprocessPool);
+        postprocessPool,
+        metrics);
+    metrics.modelLoaded(model.name(), engineInfo, scheduler::queuedImages);
   }
 
-  /** Creates the engine instances and everything around them. */
+  /** Creates the engine instances and everything around them, measuring nothing. */
   public static ModelRuntime start(ModelSpec model, EngineFactory factory, Options options) throws EngineException {
+    return start(model, factory, options, ServerMetrics.DISABLED);
+  }
+
+  /**
+   * Creates the engine instances and everything around them.
+   *
+   * @param metrics told about preprocessing, queueing and every engine batch, and about the model once
+   *     the engines are up
+   */
+  public static ModelRuntime start(ModelSpec model, EngineFactory factory, Options options, ServerMetrics metrics)
+      throws EngineException {
     List<InferenceEngine> engines = new ArrayList<>();
     try {
       for (int i = 0; i < options.instances(); i++) {
@@ -101,7 +125,7 @@ public final class ModelRuntime implements AutoCloseable {
       engines.forEach(InferenceEngine::close);
       throw e;
     }
-    return new ModelRuntime(model, engines, options);
+    return new ModelRuntime(model, engines, options, metrics);
   }
 
   public ClassificationPipeline pipeline() {
