@@ -111,6 +111,13 @@ public final class PrometheusMetrics implements ServerMetrics {
         .help("Images waiting in the scheduler's queue for an engine")
         .callback(callback -> callback.call(queuedImages.getAsInt()))
         .register(registry);
+    // Every reason is exposed from the start, at 0, so that rate() and alerts work before the first drop.
+    for (SchedulingException.Reason reason : SchedulingException.Reason.values()) {
+      dropped.labelValues(label(reason));
+    }
+    for (Refusal refusal : Refusal.values()) {
+      dropped.labelValues(label(refusal));
+    }
   }
 
   /** Metrics in a new registry of their own. */
