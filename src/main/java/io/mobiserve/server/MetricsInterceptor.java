@@ -1,11 +1,13 @@
 package io.mobiserve.server;
 
+import io.grpc.Context;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.mobiserve.metrics.RequestListener;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,12 +16,14 @@ import java.util.function.LongSupplier;
 /**
  * Reports every call to a {@link RequestListener}: its start, and its end with the status the client
  * receives — read from {@link ServerCall#close}, so calls that an inner interceptor or the handler refuse
- * are counted with their real code. A call that ends without being closed (the client cancelled, the
- * transport failed) is reported as CANCELLED; one whose handler threw, as UNKNOWN, which is what gRPC
- * answers then. Each call is reported as finished exactly once.
+ * are counted with their real code. A call that the transport ends without a close — the client
+ * cancelled, or gRPC itself refused it (an oversized message: RESOURCE_EXHAUSTED) — is reported with the
+ * status its stream closed with, kept by {@link FinalStatus}, or CANCELLED when none was kept. One whose
+ * handler threw is reported as UNKNOWN, which is what gRPC answers then. Each call is reported as
+ * finished exactly once.
  *
- * <p>Install it on the server builder ({@code ServerBuilder.intercept}) so that it is outermost and sees
- * every service.
+ * <p>Install it on the server builder ({@code ServerBuilder.intercept}), so that it is outermost and sees
+ * every service, together with {@link FinalStatus} ({@code ServerBuilder.addStreamTracerFactory}).
  */
 final class MetricsInterceptor implements ServerInterceptor {
   private final RequestListener listener;
@@ -73,10 +77,43 @@ final class MetricsInterceptor implements ServerInterceptor {
 
       @Override
       public void onCancel() {
-        outcome.finish(Status.Code.CANCELLED);
+        // The transport ended the call: the client cancelled (CANCELLED), or gRPC refused it, e.g. for an
+        // oversized message (RESOURCE_EXHAUSTED); FinalStatus saw which.
+        FinalStatus.Holder closed = FinalStatus.KEY.get();
+        Status status = closed == null ? null : closed.status;
+        outcome.finish(status == null ? Status.Code.CANCELLED : status.getCode());
         super.onCancel();
       }
     };
+  }
+
+  /**
+   * Keeps the status a stream really closed with where the interceptor's onCancel can read it: gRPC tells
+   * the application only "cancelled", whatever the transport answered. Install it beside the interceptor
+   * with {@code ServerBuilder.addStreamTracerFactory}.
+   */
+  static final class FinalStatus extends ServerStreamTracer.Factory {
+    static final Context.Key<Holder> KEY = Context.key("mobiserve.final-status");
+
+    static final class Holder {
+      volatile Status status;
+    }
+
+    @Override
+    public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+      Holder holder = new Holder();
+      return new ServerStreamTracer() {
+        @Override
+        public Context filterContext(Context context) {
+          return context.withValue(KEY, holder);
+        }
+
+        @Override
+        public void streamClosed(Status status) {
+          holder.status = status;
+        }
+      };
+    }
   }
 
   /** One call's method and start, reported as finished once. */

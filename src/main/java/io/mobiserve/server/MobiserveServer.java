@@ -37,6 +37,7 @@ public final class MobiserveServer {
         .executor(handlers)
         // Server-wide, so outermost: it sees every service's calls and the status each one really ends with.
         .intercept(new MetricsInterceptor(requests, System::nanoTime))
+        .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
         .maxInboundMessageSize(limits.maxMessageBytes())
         .addService(ServerInterceptors.intercept(new ClassifyService(model::get), new CallerInterceptor()))
         .addService(health.getHealthService())
