@@ -113,7 +113,6 @@ class MetricsEndToEndTest {
     assertThat(after.get("mobiserve_inflight_requests")).isZero();
     assertThat(after.get("mobiserve_model_info", "backend", "onnxruntime-cpu", "precision", "fp32")).isEqualTo(1);
     assertThat(after.get("mobiserve_backend_info", "backend", "onnxruntime-cpu")).isEqualTo(1);
-    System.out.println(after.text());
   }
 
   @Test
