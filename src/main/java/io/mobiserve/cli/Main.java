@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
 public final class Main {
 
   public static void main(String[] args) {
+    // Images are decoded by OpenCV; the JDK's imaging (the warm-up image, client-side --raw) must never try
+    // to reach a display.
+    System.setProperty("java.awt.headless", "true");
     // grpc-java and ONNX Runtime's Java layer log through java.util.logging.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();

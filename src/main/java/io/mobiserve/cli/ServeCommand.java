@@ -1,9 +1,12 @@
 package io.mobiserve.cli;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.mobiserve.batching.SchedulerListener;
+import io.mobiserve.batching.BatchingConfig;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
+import io.mobiserve.metrics.MetricsHttpServer;
+import io.mobiserve.metrics.PrometheusMetrics;
+import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.server.DaemonThreads;
@@ -65,25 +68,48 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-message-bytes", defaultValue = "67108864", description = "Largest request message, bytes (default: ${DEFAULT-VALUE}).")
   int maxMessageBytes;
 
+  @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://HOST:PORT/metrics; 0 picks a free port (default: off).")
+  Integer metricsPort;
+
   @Option(names = "--shutdown-grace", defaultValue = "30", description = "Seconds that calls in flight get to finish at shutdown (default: ${DEFAULT-VALUE}).")
   int shutdownGraceSeconds;
 
   @Override
   public Integer call() throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
-    OrtEngineOptions engineOptions = new OrtEngineOptions(
-        batchingOptions.threadsPerInstance(cores), batchingOptions.toConfig().maxBatch());
+    BatchingConfig batching = batchingOptions.toConfig();
+    OrtEngineOptions engineOptions =
+        new OrtEngineOptions(batchingOptions.threadsPerInstance(cores), batching.maxBatch());
     BackendSelection selection = BackendSelection.choose(backend, engineOptions);
     ServerLimits limits = limits();
     ModelSpec model = modelOptions.resolve();
+    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+      throw new ConfigurationException("--metrics-port must be within 0..65535, not " + metricsPort);
+    }
+    log.info("config host={} port={} metrics_port={} model={} backend={} instances={} threads_per_instance={}"
+            + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
+            + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
+        host, port, metricsPort == null ? "off" : metricsPort, model.name(), backend, batchingOptions.instances,
+        engineOptions.intraOpThreads(), batching.maxBatch(), batching.preferredBatchSizes(),
+        batchingOptions.maxQueueDelayMicros, batching.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
+        maxPixels, maxMessageBytes, shutdownGraceSeconds);
     log.info("model {}: {} ({} classes, input {}x{}x{}, preprocessing {}){}", model.name(), model.architecture(),
         model.classes(), model.input().channels(), model.input().height(), model.input().width(),
         model.preprocessing(), model.trained() ? "" : " — UNTRAINED weights: " + model.notes());
     log.info("backend {}", selection.reason());
 
+    ServerMetrics metrics = ServerMetrics.DISABLED;
+    MetricsHttpServer metricsServer = null;
+    if (metricsPort != null) {
+      PrometheusMetrics prometheus = PrometheusMetrics.create();
+      metricsServer = MetricsHttpServer.start(host, metricsPort, prometheus);
+      metrics = prometheus;
+      log.info("metrics at {}", metricsServer.url());
+    }
+
     ExecutorService handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), DaemonThreads.named("grpc-handler"));
     MobiserveServer server = MobiserveServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), limits, handlers);
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), limits, handlers, metrics);
     log.info("listening on {}:{} (health NOT_SERVING until the model is warm)", host, server.port());
 
     CountDownLatch stop = new CountDownLatch(1);
@@ -92,12 +118,17 @@ final class ServeCommand implements Callable<Integer> {
 
     ModelRuntime runtime;
     try {
-      runtime = ModelRuntime.start(model, selection.factory(), runtimeOptions(cores, limits));
+      runtime = ModelRuntime.start(model, selection.factory(), runtimeOptions(cores, limits, batching), metrics);
+      metrics.backendChosen(runtime.engineInfo().backend(), selection.reason());
       long start = System.nanoTime();
       runtime.warmUp();
       log.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
     } catch (EngineException e) {
+      log.error("the engine could not start: {}", e.getMessage());
       server.shutdown(Duration.ZERO);
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
     server.serve(ServingModel.of(runtime, selection.reason(), limits));
@@ -108,7 +139,10 @@ final class ServeCommand implements Callable<Integer> {
     boolean drained = server.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
     runtime.close();
     handlers.shutdown();
-    log.info("stopped{}", drained ? "" : " (some calls were cancelled after the grace period)");
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    log.info("stopped drained={}{}", drained, drained ? "" : " (some calls were cancelled after the grace period)");
     return ExitCodes.OK;
   }
 
@@ -120,9 +154,8 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private ModelRuntime.Options runtimeOptions(int cores, ServerLimits limits) {
-    return new ModelRuntime.Options(batchingOptions.instances, cores, 1024, limits.image(),
-        batchingOptions.toConfig(), SchedulerListener.NONE);
+  private ModelRuntime.Options runtimeOptions(int cores, ServerLimits limits, BatchingConfig batching) {
+    return new ModelRuntime.Options(batchingOptions.instances, cores, 1024, limits.image(), batching);
   }
 
   static Path defaultModelCache() {

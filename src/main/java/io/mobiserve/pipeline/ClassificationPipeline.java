@@ -5,6 +5,7 @@ import io.mobiserve.batching.InferenceScheduler;
 import io.mobiserve.batching.InferenceWork;
 import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.model.ModelSpec;
+import io.mobiserve.pipeline.PipelineListener.Refusal;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImagePreprocessor;
 import io.mobiserve.preprocess.InvalidImageException;
@@ -14,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -36,9 +38,12 @@ public final class ClassificationPipeline {
   private final InferenceScheduler scheduler;
   private final Executor preprocessPool;
   private final Executor postprocessPool;
+  private final PipelineListener listener;
   private final int imageSize;
 
   /**
+   * A pipeline that reports nothing.
+   *
    * @param preprocessPool runs one task per image; it must reject (not block) when full
    * @param postprocessPool turns logits into classes; it must never reject
    */
@@ -48,11 +53,27 @@ public final class ClassificationPipeline {
       InferenceScheduler scheduler,
       Executor preprocessPool,
       Executor postprocessPool) {
+    this(model, preprocessor, scheduler, preprocessPool, postprocessPool, PipelineListener.NONE);
+  }
+
+  /**
+   * @param preprocessPool runs one task per image; it must reject (not block) when full
+   * @param postprocessPool turns logits into classes; it must never reject
+   * @param listener told each image's preprocessing time and each refusal
+   */
+  public ClassificationPipeline(
+      ModelSpec model,
+      ImagePreprocessor preprocessor,
+      InferenceScheduler scheduler,
+      Executor preprocessPool,
+      Executor postprocessPool,
+      PipelineListener listener) {
     this.model = model;
     this.preprocessor = preprocessor;
     this.scheduler = scheduler;
     this.preprocessPool = preprocessPool;
     this.postprocessPool = postprocessPool;
+    this.listener = Objects.requireNonNull(listener, "listener");
     this.imageSize = model.input().elementCount();
   }
 
@@ -102,22 +123,25 @@ public final class ClassificationPipeline {
           FloatBuffer slot = input.duplicate().position(index * imageSize).limit((index + 1) * imageSize);
           preprocessor.preprocess(images.get(index), slot);
           nanos[index] = System.nanoTime() - start;
+          listener.preprocessed(nanos[index]);
           if (remaining.decrementAndGet() == 0) {
             done.complete(new Prepared(input, nanos));
           }
         } catch (InvalidImageException e) {
-          fail(done, failed, new ImageRejectedException(index, e.getMessage(), e));
+          fail(done, failed, new ImageRejectedException(index, e.getMessage(), e), Refusal.INVALID_IMAGE, count);
         } catch (SchedulingException e) {
-          fail(done, failed, e);
+          fail(done, failed, e, e.reason() == SchedulingException.Reason.CANCELLED
+              ? Refusal.CANCELLED : Refusal.DEADLINE_EXPIRED, count);
         } catch (RuntimeException e) {
-          fail(done, failed, new ImageRejectedException(index, "cannot be preprocessed: " + e, e));
+          fail(done, failed, new ImageRejectedException(index, "cannot be preprocessed: " + e, e),
+              Refusal.INVALID_IMAGE, count);
         }
       };
       try {
         preprocessPool.execute(task);
       } catch (RejectedExecutionException e) {
         fail(done, failed, new SchedulingException(SchedulingException.Reason.QUEUE_FULL,
-            "the preprocessing queue is full; retry later"));
+            "the preprocessing queue is full; retry later"), Refusal.PREPROCESS_QUEUE_FULL, count);
         break;
       }
     }
@@ -134,8 +158,9 @@ public final class ClassificationPipeline {
     }
   }
 
-  private static void fail(CompletableFuture<?> done, AtomicBoolean failed, Throwable cause) {
+  private void fail(CompletableFuture<?> done, AtomicBoolean failed, Throwable cause, Refusal refusal, int images) {
     if (failed.compareAndSet(false, true)) {
+      listener.refused(refusal, images);
       done.completeExceptionally(cause);
     }
   }

@@ -7,6 +7,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.metrics.RequestListener;
+import io.mobiserve.metrics.ServerMetrics;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -30,9 +32,12 @@ public final class MobiserveServer {
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicReference<ServingModel> model = new AtomicReference<>();
 
-  private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers) {
+  private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests) {
     this.server = builder
         .executor(handlers)
+        // Server-wide, so outermost: it sees every service's calls and the status each one really ends with.
+        .intercept(new MetricsInterceptor(requests, System::nanoTime))
+        .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
         .maxInboundMessageSize(limits.maxMessageBytes())
         .addService(ServerInterceptors.intercept(new ClassifyService(model::get), new CallerInterceptor()))
         .addService(health.getHealthService())
@@ -50,7 +55,19 @@ public final class MobiserveServer {
    */
   public static MobiserveServer start(ServerBuilder<?> builder, ServerLimits limits, Executor handlers)
       throws IOException {
-    MobiserveServer server = new MobiserveServer(builder, limits, handlers);
+    return start(builder, limits, handlers, ServerMetrics.DISABLED);
+  }
+
+  /**
+   * Starts listening, reporting every call — of every service — to {@code requests}.
+   *
+   * @param builder a Netty builder bound to an address, or an in-process builder in tests
+   * @param handlers the bounded executor that runs request handlers (never the transport threads)
+   * @param requests told each call's method, final status code and duration
+   */
+  public static MobiserveServer start(
+      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests) throws IOException {
+    MobiserveServer server = new MobiserveServer(builder, limits, handlers, requests);
     server.server.start();
     return server;
   }

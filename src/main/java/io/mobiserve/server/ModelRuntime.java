@@ -3,11 +3,11 @@ package io.mobiserve.server;
 import io.mobiserve.batching.InferenceScheduler;
 import io.mobiserve.batching.BatchingConfig;
 import io.mobiserve.batching.DynamicBatcher;
-import io.mobiserve.batching.SchedulerListener;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
@@ -45,15 +45,13 @@ public final class ModelRuntime implements AutoCloseable {
    * @param imageLimits per-image limits
    * @param batching how images are merged into engine batches; a max batch above the engine's own is
    *     lowered to it
-   * @param schedulerListener told about the batcher's work (metrics)
    */
   public record Options(
       int instances,
       int preprocessThreads,
       int preprocessQueue,
       ImageLimits imageLimits,
-      BatchingConfig batching,
-      SchedulerListener schedulerListener) {
+      BatchingConfig batching) {
 
     public Options {
       requirePositive(instances, "instances");
@@ -61,20 +59,19 @@ public final class ModelRuntime implements AutoCloseable {
       requirePositive(preprocessQueue, "preprocess queue");
       Objects.requireNonNull(imageLimits, "imageLimits");
       Objects.requireNonNull(batching, "batching");
-      Objects.requireNonNull(schedulerListener, "schedulerListener");
     }
 
-    /** Default batching ({@link BatchingConfig#defaults()}) with {@code maxQueuedImages}, no listener. */
+    /** Default batching ({@link BatchingConfig#defaults()}) with {@code maxQueuedImages}. */
     public Options(
         int instances, int maxQueuedImages, int preprocessThreads, int preprocessQueue, ImageLimits imageLimits) {
       this(instances, preprocessThreads, preprocessQueue, imageLimits,
-          BatchingConfig.defaults().withMaxQueuedImages(maxQueuedImages), SchedulerListener.NONE);
+          BatchingConfig.defaults().withMaxQueuedImages(maxQueuedImages));
     }
 
     /** Defaults for this machine: one engine instance, a preprocessing thread per core. */
     public static Options defaults() {
       int cores = Runtime.getRuntime().availableProcessors();
-      return new Options(1, cores, 1024, ImageLimits.DEFAULT, BatchingConfig.defaults(), SchedulerListener.NONE);
+      return new Options(1, cores, 1024, ImageLimits.DEFAULT, BatchingConfig.defaults());
     }
 
     /** The most images waiting for an engine. */
@@ -83,11 +80,7 @@ public final class ModelRuntime implements AutoCloseable {
     }
 
     public Options withBatching(BatchingConfig value) {
-      return new Options(instances, preprocessThreads, preprocessQueue, imageLimits, value, schedulerListener);
-    }
-
-    public Options withSchedulerListener(SchedulerListener value) {
-      return new Options(instances, preprocessThreads, preprocessQueue, imageLimits, batching, value);
+      return new Options(instances, preprocessThreads, preprocessQueue, imageLimits, value);
     }
 
     private static void requirePositive(int value, String name) {
@@ -105,14 +98,14 @@ public final class ModelRuntime implements AutoCloseable {
   private final ExecutorService postprocessPool;
   private final ClassificationPipeline pipeline;
 
-  private ModelRuntime(ModelSpec model, List<InferenceEngine> engines, Options options) {
+  private ModelRuntime(ModelSpec model, List<InferenceEngine> engines, Options options, ServerMetrics metrics) {
     this.model = model;
     this.engineInfo = engines.get(0).info();
     // The engine's max batch is the upper bound: the default (16) must also run a model exported with a
     // smaller fixed batch.
     this.batching = options.batching().limitedTo(engineInfo.maxBatch());
     this.scheduler = new DynamicBatcher(
-        engines, model.input().elementCount(), batching, options.schedulerListener(), System::nanoTime);
+        engines, model.input().elementCount(), batching, metrics, System::nanoTime);
     this.preprocessPool = new ThreadPoolExecutor(
         options.preprocessThreads(), options.preprocessThreads(), 0, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(options.preprocessQueue()), DaemonThreads.named("preprocess"),
@@ -123,11 +116,24 @@ public final class ModelRuntime implements AutoCloseable {
         new OpenCvImagePreprocessor(model.input(), model.preprocessing(), options.imageLimits()),
         scheduler,
         preprocessPool,
-        postprocessPool);
+        postprocessPool,
+        metrics);
+    metrics.modelLoaded(model.name(), engineInfo, scheduler::queuedImages);
   }
 
-  /** Creates the engine instances and everything around them. */
+  /** Creates the engine instances and everything around them, measuring nothing. */
   public static ModelRuntime start(ModelSpec model, EngineFactory factory, Options options) throws EngineException {
+    return start(model, factory, options, ServerMetrics.DISABLED);
+  }
+
+  /**
+   * Creates the engine instances and everything around them.
+   *
+   * @param metrics told about preprocessing, queueing and every engine batch, and about the model once
+   *     the engines are up
+   */
+  public static ModelRuntime start(ModelSpec model, EngineFactory factory, Options options, ServerMetrics metrics)
+      throws EngineException {
     List<InferenceEngine> engines = new ArrayList<>();
     try {
       for (int i = 0; i < options.instances(); i++) {
@@ -137,7 +143,7 @@ public final class ModelRuntime implements AutoCloseable {
       engines.forEach(InferenceEngine::close);
       throw e;
     }
-    return new ModelRuntime(model, engines, options);
+    return new ModelRuntime(model, engines, options, metrics);
   }
 
   public ClassificationPipeline pipeline() {

@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelRuntime;
@@ -28,10 +29,17 @@ public final class RunningServer implements AutoCloseable {
 
   public RunningServer(ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits)
       throws Exception {
-    runtime = ModelRuntime.start(model, engines, options);
+    this(model, engines, options, limits, ServerMetrics.DISABLED);
+  }
+
+  /** A server that reports to {@code metrics}, as {@code serve --metrics-port} does. */
+  public RunningServer(
+      ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits, ServerMetrics metrics)
+      throws Exception {
+    runtime = ModelRuntime.start(model, engines, options, metrics);
     runtime.warmUp();
     server = MobiserveServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers);
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers, metrics);
     server.serve(ServingModel.of(runtime, "cpu: test", limits));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext()

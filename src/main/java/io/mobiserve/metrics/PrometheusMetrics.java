@@ -1,0 +1,214 @@
+package io.mobiserve.metrics;
+
+import io.mobiserve.batching.Priority;
+import io.mobiserve.batching.SchedulingException;
+import io.mobiserve.engine.EngineInfo;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.IntSupplier;
+
+/**
+ * {@link ServerMetrics} recorded into a Prometheus registry of its own, after Triton's metric set:
+ * counters end in {@code _total}, durations are in seconds, histograms are classic (fixed buckets) so
+ * that every Prometheus and Grafana can read them.
+ *
+ * <p>Thread-safe: the Prometheus client's metrics are lock-free, and the backend label and queue supplier
+ * are set once, when the model loads, before work flows.
+ */
+public final class PrometheusMetrics implements ServerMetrics {
+  /** Latencies from 100 µs (a cached tensor on a GPU) to 10 s (a long queue): about ×2.5 apart. */
+  static final double[] LATENCY_BUCKETS = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  static final double[] BATCH_SIZE_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128};
+  private static final double NANOS_PER_SECOND = 1e9;
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+
+  private final Counter requests = Counter.builder()
+      .name("mobiserve_requests_total")
+      .help("RPCs handled, by full method name and final gRPC status code")
+      .labelNames("method", "code")
+      .register(registry);
+  private final Histogram requestDuration = Histogram.builder()
+      .name("mobiserve_request_duration_seconds")
+      .help("RPC duration from the call's start to its final status, by full method name")
+      .labelNames("method")
+      .classicOnly()
+      .classicUpperBounds(LATENCY_BUCKETS)
+      .register(registry);
+  private final Gauge inflight = Gauge.builder()
+      .name("mobiserve_inflight_requests")
+      .help("RPCs started and not yet finished")
+      .register(registry);
+  private final Counter images = Counter.builder()
+      .name("mobiserve_images_total")
+      .help("Images run through an engine in a batch that succeeded")
+      .labelNames("backend")
+      .register(registry);
+  private final Counter batches = Counter.builder()
+      .name("mobiserve_batches_total")
+      .help("Engine batches run, by engine instance and outcome (success or failure)")
+      .labelNames("backend", "instance", "outcome")
+      .register(registry);
+  private final Histogram batchSize = Histogram.builder()
+      .name("mobiserve_batch_size")
+      .help("Images per engine batch that succeeded")
+      .classicOnly()
+      .classicUpperBounds(BATCH_SIZE_BUCKETS)
+      .register(registry);
+  private final Histogram queueDuration = Histogram.builder()
+      .name("mobiserve_queue_duration_seconds")
+      .help("Time an image waited in the scheduler's queue for an engine, by priority")
+      .labelNames("priority")
+      .classicOnly()
+      .classicUpperBounds(LATENCY_BUCKETS)
+      .register(registry);
+  private final Histogram preprocessDuration = Histogram.builder()
+      .name("mobiserve_preprocess_duration_seconds")
+      .help("Time to decode, resize and normalize one image (or check its tensor)")
+      .classicOnly()
+      .classicUpperBounds(LATENCY_BUCKETS)
+      .register(registry);
+  private final Histogram inferenceDuration = Histogram.builder()
+      .name("mobiserve_inference_duration_seconds")
+      .help("Time an engine instance took to run one batch that succeeded")
+      .labelNames("backend", "instance")
+      .classicOnly()
+      .classicUpperBounds(LATENCY_BUCKETS)
+      .register(registry);
+  private final Counter dropped = Counter.builder()
+      .name("mobiserve_dropped_images_total")
+      .help("Images answered without being run, by reason")
+      .labelNames("reason")
+      .register(registry);
+  private final Info modelInfo = Info.builder()
+      .name("mobiserve_model_info")
+      .help("The model being served")
+      .labelNames("model", "backend", "precision")
+      .register(registry);
+  private final Info backendInfo = Info.builder()
+      .name("mobiserve_backend_info")
+      .help("The inference backend in use and why it was chosen")
+      .labelNames("backend", "reason")
+      .register(registry);
+
+  private volatile String backend = "unknown";
+  private volatile IntSupplier queuedImages = () -> 0;
+
+  private PrometheusMetrics() {
+    GaugeWithCallback.builder()
+        .name("mobiserve_queue_images")
+        .help("Images waiting in the scheduler's queue for an engine")
+        .callback(callback -> callback.call(queuedImages.getAsInt()))
+        .register(registry);
+    // Every reason is exposed from the start, at 0, so that rate() and alerts work before the first drop.
+    for (SchedulingException.Reason reason : SchedulingException.Reason.values()) {
+      dropped.labelValues(label(reason));
+    }
+    for (Refusal refusal : Refusal.values()) {
+      dropped.labelValues(label(refusal));
+    }
+  }
+
+  /** Metrics in a new registry of their own. */
+  public static PrometheusMetrics create() {
+    return new PrometheusMetrics();
+  }
+
+  /** The registry that holds these metrics, for an exporter. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** The metrics now, in the Prometheus text exposition format (what {@code /metrics} serves). */
+  public String scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void started(String method) {
+    inflight.inc();
+  }
+
+  @Override
+  public void finished(String method, String code, long nanos) {
+    inflight.dec();
+    requests.labelValues(method, code).inc();
+    requestDuration.labelValues(method).observe(nanos / NANOS_PER_SECOND);
+  }
+
+  @Override
+  public void preprocessed(long nanos) {
+    preprocessDuration.observe(nanos / NANOS_PER_SECOND);
+  }
+
+  @Override
+  public void refused(Refusal refusal, int images) {
+    dropped.labelValues(label(refusal)).inc(images);
+  }
+
+  @Override
+  public void admitted(Priority priority, int images) {
+    // Queue depth is read from the scheduler at each scrape; admissions need no metric of their own.
+  }
+
+  @Override
+  public void dropped(SchedulingException.Reason reason, int images) {
+    dropped.labelValues(label(reason)).inc(images);
+  }
+
+  @Override
+  public void dequeued(Priority priority, long queueNanos) {
+    queueDuration.labelValues(label(priority)).observe(queueNanos / NANOS_PER_SECOND);
+  }
+
+  @Override
+  public void batchExecuted(int instance, int size, long inferenceNanos, boolean failed) {
+    String backendLabel = backend;
+    String instanceLabel = Integer.toString(instance);
+    batches.labelValues(backendLabel, instanceLabel, failed ? "failure" : "success").inc();
+    if (failed) {
+      return;
+    }
+    images.labelValues(backendLabel).inc(size);
+    batchSize.observe(size);
+    inferenceDuration.labelValues(backendLabel, instanceLabel).observe(inferenceNanos / NANOS_PER_SECOND);
+  }
+
+  @Override
+  public void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages) {
+    this.backend = engine.backend();
+    this.queuedImages = queuedImages;
+    modelInfo.setLabelValues(model, engine.backend(), engine.precision());
+  }
+
+  @Override
+  public void backendChosen(String backend, String reason) {
+    backendInfo.setLabelValues(backend, reason);
+  }
+
+  private static String label(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public String toString() {
+    return "Prometheus metrics";
+  }
+}

@@ -1,0 +1,69 @@
+package io.mobiserve.metrics;
+
+import io.mobiserve.batching.Priority;
+import io.mobiserve.batching.SchedulerListener;
+import io.mobiserve.batching.SchedulingException;
+import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.pipeline.PipelineListener;
+import java.util.function.IntSupplier;
+
+/**
+ * Everything the server measures, in one place: calls (from the RPC front end), preprocessing (from the
+ * pipeline), queueing and batches (from the scheduler), and what is being served.
+ *
+ * <p>Two implementations: {@link #DISABLED}, which records nothing and registers nothing, and {@link
+ * PrometheusMetrics}, which records into a Prometheus registry. Code that reports takes a {@code
+ * ServerMetrics} and never checks which. Every method is thread-safe, fast and does not throw.
+ */
+public interface ServerMetrics extends RequestListener, PipelineListener, SchedulerListener {
+
+  /**
+   * A model runtime has started.
+   *
+   * @param model the model's name
+   * @param engine the engine instances' description (backend and precision)
+   * @param queuedImages reads the number of images waiting for an engine, at each scrape
+   */
+  void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages);
+
+  /** The backend in use and, in one sentence, why it was chosen. */
+  void backendChosen(String backend, String reason);
+
+  /** Records nothing. */
+  ServerMetrics DISABLED = new ServerMetrics() {
+    @Override
+    public void started(String method) {}
+
+    @Override
+    public void finished(String method, String code, long nanos) {}
+
+    @Override
+    public void preprocessed(long nanos) {}
+
+    @Override
+    public void refused(Refusal refusal, int images) {}
+
+    @Override
+    public void admitted(Priority priority, int images) {}
+
+    @Override
+    public void dropped(SchedulingException.Reason reason, int images) {}
+
+    @Override
+    public void dequeued(Priority priority, long queueNanos) {}
+
+    @Override
+    public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
+
+    @Override
+    public void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages) {}
+
+    @Override
+    public void backendChosen(String backend, String reason) {}
+
+    @Override
+    public String toString() {
+      return "metrics disabled";
+    }
+  };
+}

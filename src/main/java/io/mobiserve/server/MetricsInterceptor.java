@@ -1,0 +1,136 @@
+package io.mobiserve.server;
+
+import io.grpc.Context;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
+import io.grpc.Status;
+import io.mobiserve.metrics.RequestListener;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+/**
+ * Reports every call to a {@link RequestListener}: its start, and its end with the status the client
+ * receives — read from {@link ServerCall#close}, so calls that an inner interceptor or the handler refuse
+ * are counted with their real code. A call that the transport ends without a close — the client
+ * cancelled, or gRPC itself refused it (an oversized message: RESOURCE_EXHAUSTED) — is reported with the
+ * status its stream closed with, kept by {@link FinalStatus}, or CANCELLED when none was kept. One whose
+ * handler threw is reported as UNKNOWN, which is what gRPC answers then. Each call is reported as
+ * finished exactly once.
+ *
+ * <p>Install it on the server builder ({@code ServerBuilder.intercept}), so that it is outermost and sees
+ * every service, together with {@link FinalStatus} ({@code ServerBuilder.addStreamTracerFactory}).
+ */
+final class MetricsInterceptor implements ServerInterceptor {
+  private final RequestListener listener;
+  private final LongSupplier nanoClock;
+
+  MetricsInterceptor(RequestListener listener, LongSupplier nanoClock) {
+    this.listener = listener;
+    this.nanoClock = nanoClock;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    Outcome outcome = new Outcome(call.getMethodDescriptor().getFullMethodName(), nanoClock.getAsLong());
+    listener.started(outcome.method);
+    ServerCall<Q, R> reporting = new SimpleForwardingServerCall<>(call) {
+      @Override
+      public void close(Status status, Metadata trailers) {
+        // Before the status goes out, so that a client that has its answer sees the call counted.
+        outcome.finish(status.getCode());
+        super.close(status, trailers);
+      }
+    };
+    ServerCall.Listener<Q> delegate;
+    try {
+      delegate = next.startCall(reporting, headers);
+    } catch (RuntimeException e) {
+      outcome.finish(Status.Code.UNKNOWN);
+      throw e;
+    }
+    return new SimpleForwardingServerCallListener<>(delegate) {
+      @Override
+      public void onMessage(Q message) {
+        try {
+          super.onMessage(message);
+        } catch (RuntimeException e) {
+          outcome.finish(Status.Code.UNKNOWN);
+          throw e;
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        try {
+          super.onHalfClose();
+        } catch (RuntimeException e) {
+          outcome.finish(Status.Code.UNKNOWN);
+          throw e;
+        }
+      }
+
+      @Override
+      public void onCancel() {
+        // The transport ended the call: the client cancelled (CANCELLED), or gRPC refused it, e.g. for an
+        // oversized message (RESOURCE_EXHAUSTED); FinalStatus saw which.
+        FinalStatus.Holder closed = FinalStatus.KEY.get();
+        Status status = closed == null ? null : closed.status;
+        outcome.finish(status == null ? Status.Code.CANCELLED : status.getCode());
+        super.onCancel();
+      }
+    };
+  }
+
+  /**
+   * Keeps the status a stream really closed with where the interceptor's onCancel can read it: gRPC tells
+   * the application only "cancelled", whatever the transport answered. Install it beside the interceptor
+   * with {@code ServerBuilder.addStreamTracerFactory}.
+   */
+  static final class FinalStatus extends ServerStreamTracer.Factory {
+    static final Context.Key<Holder> KEY = Context.key("mobiserve.final-status");
+
+    static final class Holder {
+      volatile Status status;
+    }
+
+    @Override
+    public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+      Holder holder = new Holder();
+      return new ServerStreamTracer() {
+        @Override
+        public Context filterContext(Context context) {
+          return context.withValue(KEY, holder);
+        }
+
+        @Override
+        public void streamClosed(Status status) {
+          holder.status = status;
+        }
+      };
+    }
+  }
+
+  /** One call's method and start, reported as finished once. */
+  private final class Outcome {
+    private final String method;
+    private final long startNanos;
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    Outcome(String method, long startNanos) {
+      this.method = method;
+      this.startNanos = startNanos;
+    }
+
+    void finish(Status.Code code) {
+      if (finished.compareAndSet(false, true)) {
+        listener.finished(method, code.name(), nanoClock.getAsLong() - startNanos);
+      }
+    }
+  }
+}
