@@ -126,7 +126,8 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static ModelRuntime.Options runtimeOptions(int cores, ServerLimits limits) {
+  /** The runtime settings {@code serve} uses; {@code bench --in-process} uses the same. */
+  static ModelRuntime.Options runtimeOptions(int cores, ServerLimits limits) {
     ModelRuntime.Options defaults = ModelRuntime.Options.defaults();
     return new ModelRuntime.Options(defaults.instances(), defaults.maxQueuedImages(), cores,
         defaults.preprocessQueue(), limits.image());
