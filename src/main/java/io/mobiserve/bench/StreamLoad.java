@@ -101,6 +101,7 @@ final class StreamLoad implements LoadGenerator {
     private final ArrayDeque<long[]> outstanding = new ArrayDeque<>();
     private boolean ended;
     private boolean halfClosed;
+    private boolean completedSent;
 
     FrameStream(StepRecorder recorder) {
       this.recorder = recorder;
@@ -123,7 +124,8 @@ final class StreamLoad implements LoadGenerator {
         outstanding.add(new long[] {frame, intended});
         out.onNext(requests.request(frame));
       }
-      if (halfClosed && backlog.isEmpty() && !ended) {
+      if (halfClosed && backlog.isEmpty() && !ended && !completedSent) {
+        completedSent = true;
         out.onCompleted();
       }
     }
