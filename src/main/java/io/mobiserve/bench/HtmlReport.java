@@ -5,6 +5,7 @@ import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -90,6 +91,12 @@ public final class HtmlReport {
     double[] load = report.steps().stream().mapToDouble(StepResult::load).toArray();
     double[] images = report.steps().stream().mapToDouble(StepResult::imagesPerSecond).toArray();
     styled(chart.addSeries("images/s", load, images), new Color(0x1f77b4));
+    chart.getStyler().setLegendVisible(false);
+    // Sweeps like 1,8,32,64 read best on a log axis: the knee is not squeezed against the left edge.
+    double min = Arrays.stream(load).min().orElse(1);
+    double max = Arrays.stream(load).max().orElse(1);
+    chart.getStyler().setXAxisLogarithmic(min > 0 && max / min >= 8);
+    headroom(chart, images);
     return chart;
   }
 
@@ -99,6 +106,7 @@ public final class HtmlReport {
     styled(chart.addSeries("p50", throughput, values(report, l -> l.p50())), new Color(0x2ca02c));
     styled(chart.addSeries("p90", throughput, values(report, l -> l.p90())), new Color(0xff7f0e));
     styled(chart.addSeries("p99", throughput, values(report, l -> l.p99())), new Color(0xd62728));
+    headroom(chart, values(report, l -> l.p99()));
     return chart;
   }
 
@@ -131,13 +139,21 @@ public final class HtmlReport {
     return chart;
   }
 
+  /** Room above the highest point, so that neither its marker nor the legend hides it. */
+  private static void headroom(XYChart chart, double[] values) {
+    double max = Arrays.stream(values).max().orElse(0);
+    if (max > 0) {
+      chart.getStyler().setYAxisMax(max * 1.15);
+    }
+  }
+
   private static double[] values(BenchReport report, java.util.function.ToDoubleFunction<LatencySummary> of) {
     return report.steps().stream().mapToDouble(s -> of.applyAsDouble(s.latencyMs())).toArray();
   }
 
   private static XYChart chart(String title, String x, String y) {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setPlotBackgroundColor(Color.WHITE);
     chart.getStyler().setPlotGridLinesColor(new Color(0xdddddd));
