@@ -4,13 +4,13 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The entry point of {@code mobiserve.jar}: {@code serve}, {@code classify}, {@code export-model}. */
+/** The entry point of {@code mobiserve.jar}: {@code serve}, {@code classify}, {@code export-model}, {@code bench}. */
 @Command(
     name = "mobiserve",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "MobileNetV3 image classification served over gRPC.",
-    subcommands = {ServeCommand.class, ClassifyCommand.class, ExportModelCommand.class,
+    subcommands = {ServeCommand.class, ClassifyCommand.class, ExportModelCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

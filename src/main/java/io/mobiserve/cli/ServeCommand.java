@@ -54,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
   Backend backend;
 
   @Mixin
-  BatchingOptions batchingOptions;
+  RuntimeOptions runtimeOptions;
 
   @Option(names = "--max-images-per-request", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
   int maxImagesPerRequest;
@@ -77,9 +77,8 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
-    BatchingConfig batching = batchingOptions.toConfig();
-    OrtEngineOptions engineOptions =
-        new OrtEngineOptions(batchingOptions.threadsPerInstance(cores), batching.maxBatch());
+    BatchingConfig batching = runtimeOptions.toConfig();
+    OrtEngineOptions engineOptions = runtimeOptions.engineOptions(cores);
     BackendSelection selection = BackendSelection.choose(backend, engineOptions);
     ServerLimits limits = limits();
     ModelSpec model = modelOptions.resolve();
@@ -89,9 +88,9 @@ final class ServeCommand implements Callable<Integer> {
     log.info("config host={} port={} metrics_port={} model={} backend={} instances={} threads_per_instance={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
-        host, port, metricsPort == null ? "off" : metricsPort, model.name(), backend, batchingOptions.instances,
+        host, port, metricsPort == null ? "off" : metricsPort, model.name(), backend, runtimeOptions.instances,
         engineOptions.intraOpThreads(), batching.maxBatch(), batching.preferredBatchSizes(),
-        batchingOptions.maxQueueDelayMicros, batching.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
+        runtimeOptions.maxQueueDelayMicros, batching.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
         maxPixels, maxMessageBytes, shutdownGraceSeconds);
     log.info("model {}: {} ({} classes, input {}x{}x{}, preprocessing {}){}", model.name(), model.architecture(),
         model.classes(), model.input().channels(), model.input().height(), model.input().width(),
@@ -118,7 +117,7 @@ final class ServeCommand implements Callable<Integer> {
 
     ModelRuntime runtime;
     try {
-      runtime = ModelRuntime.start(model, selection.factory(), runtimeOptions(cores, limits, batching), metrics);
+      runtime = ModelRuntime.start(model, selection.factory(), runtimeOptions.runtimeOptions(cores, limits.image()), metrics);
       metrics.backendChosen(runtime.engineInfo().backend(), selection.reason());
       long start = System.nanoTime();
       runtime.warmUp();
@@ -152,10 +151,6 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException(e.getMessage(), e);
     }
-  }
-
-  private ModelRuntime.Options runtimeOptions(int cores, ServerLimits limits, BatchingConfig batching) {
-    return new ModelRuntime.Options(batchingOptions.instances, cores, 1024, limits.image(), batching);
   }
 
   static Path defaultModelCache() {

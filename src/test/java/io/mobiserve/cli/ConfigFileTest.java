@@ -36,7 +36,7 @@ class ConfigFileTest {
     ServeCommand serve = parse("serve", "--config", file.toString());
 
     assertThat(serve.port).isEqualTo(9100);
-    assertThat(serve.batchingOptions.maxBatch).isEqualTo(8);
+    assertThat(serve.runtimeOptions.maxBatch).isEqualTo(8);
     assertThat(serve.modelOptions.modelCache).isEqualTo(Path.of("/tmp/models"));
     assertThat(serve.maxImagesPerRequest).isEqualTo(64);
   }
@@ -48,7 +48,7 @@ class ConfigFileTest {
     ServeCommand serve = parse("serve", "--port", "9200", "--config=" + file);
 
     assertThat(serve.port).isEqualTo(9200);
-    assertThat(serve.batchingOptions.maxBatch).isEqualTo(8);
+    assertThat(serve.runtimeOptions.maxBatch).isEqualTo(8);
   }
 
   @Test

@@ -47,6 +47,11 @@ public final class RunningServer implements AutoCloseable {
         .build();
   }
 
+  /** The loopback port the server listens on. */
+  public int port() {
+    return server.port();
+  }
+
   public ManagedChannel channel() {
     return channel;
   }

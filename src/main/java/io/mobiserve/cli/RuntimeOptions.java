@@ -1,13 +1,22 @@
 package io.mobiserve.cli;
 
 import io.mobiserve.batching.BatchingConfig;
+import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
+import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.server.ModelRuntime;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
-/** How the server merges images into engine batches and runs them: shared by {@code serve} and {@code bench}. */
-final class BatchingOptions {
+/**
+ * How the model runs: engine instances and threads, and how images are merged into engine batches. Shared
+ * by {@code serve} and {@code bench --in-process}, so that the in-process ceiling runs exactly as the
+ * server does.
+ */
+final class RuntimeOptions {
+  /** Images waiting for a preprocessing thread before calls get RESOURCE_EXHAUSTED. */
+  private static final int PREPROCESS_QUEUE = 1024;
 
   @Option(names = "--max-batch", defaultValue = "16", description = "Most images in one engine batch; 1 turns batching off (default: ${DEFAULT-VALUE}).")
   int maxBatch;
@@ -41,6 +50,16 @@ final class BatchingOptions {
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException("batching: " + e.getMessage(), e);
     }
+  }
+
+  /** The engine settings: threads per instance, and the max batch. */
+  OrtEngineOptions engineOptions(int cores) {
+    return new OrtEngineOptions(threadsPerInstance(cores), toConfig().maxBatch());
+  }
+
+  /** The runtime settings: instances, a preprocessing thread per core, batching. */
+  ModelRuntime.Options runtimeOptions(int cores, ImageLimits imageLimits) {
+    return new ModelRuntime.Options(instances, cores, PREPROCESS_QUEUE, imageLimits, toConfig());
   }
 
   /** Intra-op threads per engine instance: the flag, or the cores shared among the instances. */

@@ -1,0 +1,111 @@
+package io.mobiserve.bench;
+
+import com.google.protobuf.ByteString;
+import io.mobiserve.api.v1.ChannelOrder;
+import io.mobiserve.api.v1.Classification;
+import io.mobiserve.api.v1.ClassifyRequest;
+import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.EncodedImage;
+import io.mobiserve.api.v1.Image;
+import io.mobiserve.api.v1.ModelInfo;
+import io.mobiserve.api.v1.RawImage;
+import io.mobiserve.api.v1.Tensor;
+import io.mobiserve.api.v1.Timings;
+import io.mobiserve.model.InputShape;
+import io.mobiserve.model.Preprocessing;
+import java.util.List;
+
+/**
+ * Builds the ClassifyRequests of a run and checks their answers. Each image's id is {@code
+ * sequence/index}, so that an answer can be matched to its request and its images' order checked.
+ */
+final class ProtoRequests {
+  private final List<Image> images;
+  private final int batch;
+  private final int topK;
+
+  ProtoRequests(List<BenchImage> inputs, int batch, int topK) {
+    this.images = inputs.stream().map(ProtoRequests::image).toList();
+    this.batch = batch;
+    this.topK = topK;
+  }
+
+  ClassifyRequest request(long sequence) {
+    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().setTopK(topK);
+    for (int i = 0; i < batch; i++) {
+      Image image = images.get((int) Math.floorMod(sequence * batch + i, (long) images.size()));
+      request.addImages(image.toBuilder().setId(sequence + "/" + i));
+    }
+    return request.build();
+  }
+
+  /** The outcome of request {@code sequence} answered with {@code response} at {@code completedNanos}. */
+  Outcome check(long sequence, ClassifyResponse response, long completedNanos) {
+    if (response.getResultsCount() != batch) {
+      return Outcome.failure("BAD_RESPONSE",
+          "request " + sequence + ": " + response.getResultsCount() + " results for " + batch + " images");
+    }
+    long[] preprocess = new long[batch];
+    long[] queue = new long[batch];
+    long[] inference = new long[batch];
+    for (int i = 0; i < batch; i++) {
+      Classification result = response.getResults(i);
+      String expected = sequence + "/" + i;
+      if (!expected.equals(result.getId())) {
+        return Outcome.failure("BAD_RESPONSE",
+            "request " + sequence + ": result " + i + " has id '" + result.getId() + "', expected '" + expected + "'");
+      }
+      if (result.getClassesCount() == 0) {
+        return Outcome.failure("BAD_RESPONSE", "request " + sequence + ": result " + i + " has no classes");
+      }
+      Timings timings = result.getTimings();
+      preprocess[i] = timings.getPreprocessUs() * 1000;
+      queue[i] = timings.getQueueUs() * 1000;
+      inference[i] = timings.getInferenceUs() * 1000;
+    }
+    return Outcome.success(completedNanos, preprocess, queue, inference);
+  }
+
+  private static Image image(BenchImage input) {
+    Image.Builder image = Image.newBuilder();
+    if (input instanceof BenchImage.Encoded encoded) {
+      image.setEncoded(EncodedImage.newBuilder().setData(ByteString.copyFrom(encoded.data())));
+    } else if (input instanceof BenchImage.Raw raw) {
+      image.setRaw(RawImage.newBuilder()
+          .setPixels(ByteString.copyFrom(raw.rgb()))
+          .setWidth(raw.width())
+          .setHeight(raw.height())
+          .setChannelOrder(ChannelOrder.CHANNEL_ORDER_RGB));
+    } else if (input instanceof BenchImage.Tensor tensor) {
+      image.setTensor(Tensor.newBuilder().setFloat32Data(ByteString.copyFrom(tensor.float32LittleEndian())));
+    }
+    return image.build();
+  }
+
+  /** The facts a bench needs, from the server's own description of its model. */
+  static ModelFacts facts(ModelInfo info) {
+    if (info.getInputShapeCount() != 4) {
+      throw new IllegalStateException("the server describes its input as " + info.getInputShapeList() + ", not NCHW");
+    }
+    InputShape shape = new InputShape(
+        (int) info.getInputShape(1), (int) info.getInputShape(2), (int) info.getInputShape(3));
+    io.mobiserve.api.v1.Preprocessing p = info.getPreprocessing();
+    Preprocessing preprocessing = new Preprocessing(
+        p.getResizeShortSide(),
+        toArray(p.getMeanList()),
+        toArray(p.getStdList()),
+        p.getChannelOrder() == ChannelOrder.CHANNEL_ORDER_BGR
+            ? io.mobiserve.model.ChannelOrder.BGR
+            : io.mobiserve.model.ChannelOrder.RGB);
+    return new ModelFacts(info.getName(), info.getArchitecture(), info.getBackend(), shape, preprocessing,
+        info.getNumClasses(), info.getMaxBatch(), info.getLimits().getMaxImagesPerRequest());
+  }
+
+  private static float[] toArray(List<Float> values) {
+    float[] array = new float[values.size()];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = values.get(i);
+    }
+    return array;
+  }
+}

@@ -1,0 +1,67 @@
+package io.mobiserve.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The figures of one step of a run.
+ *
+ * @param label the step for people, e.g. "concurrency 8" or "rate 200/s"
+ * @param load the x-axis value of the step: its concurrency, its rate (requests/s) or its stream count
+ * @param measuredSeconds the measurement period (warm-up excluded)
+ * @param requests requests completed successfully in the measurement period
+ * @param images images in those requests
+ * @param latencyMs client-observed latency of successful requests (open loop: from the intended send
+ *     time)
+ * @param server the server's time split, from the results' timings
+ * @param networkClientMs latency − server time per request: network, serialization, client
+ * @param errors failed requests by status code, over the whole step (warm-up and drain included)
+ * @param errorSamples one message per status code in {@code errors}
+ * @param lateSends sends that left more than 1 ms after their intended time (open loop and streams)
+ * @param maxLateMs the latest of them
+ * @param stable whether the last windows agreed (see {@link StabilityRule})
+ * @param windows the measurement windows in order
+ * @param histogram the latency distribution: bucket upper bounds (ms) and counts
+ */
+public record StepResult(
+    String label,
+    double load,
+    double measuredSeconds,
+    long requests,
+    long images,
+    LatencySummary latencyMs,
+    ServerSplit server,
+    LatencySummary networkClientMs,
+    Map<String, Long> errors,
+    Map<String, String> errorSamples,
+    long lateSends,
+    double maxLateMs,
+    boolean stable,
+    List<Window> windows,
+    List<Bucket> histogram) {
+
+  /** A latency histogram bucket: the latencies up to {@code upToMs} (and above the previous bucket's). */
+  public record Bucket(double upToMs, long count) {}
+
+  /**
+   * Mean and median server-side time per image, in milliseconds.
+   */
+  public record ServerSplit(
+      double preprocessMeanMs, double preprocessP50Ms,
+      double queueMeanMs, double queueP50Ms,
+      double inferenceMeanMs, double inferenceP50Ms) {
+    public static final ServerSplit NONE = new ServerSplit(0, 0, 0, 0, 0, 0);
+  }
+
+  public double requestsPerSecond() {
+    return measuredSeconds > 0 ? requests / measuredSeconds : 0;
+  }
+
+  public double imagesPerSecond() {
+    return measuredSeconds > 0 ? images / measuredSeconds : 0;
+  }
+
+  public long errorCount() {
+    return errors.values().stream().mapToLong(Long::longValue).sum();
+  }
+}

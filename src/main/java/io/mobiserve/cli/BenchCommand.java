@@ -1,0 +1,361 @@
+package io.mobiserve.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.mobiserve.bench.Arrivals;
+import io.mobiserve.bench.Bench;
+import io.mobiserve.bench.BenchImage;
+import io.mobiserve.bench.BenchInputs;
+import io.mobiserve.bench.BenchReport;
+import io.mobiserve.bench.GrpcTarget;
+import io.mobiserve.bench.HtmlReport;
+import io.mobiserve.bench.InProcessTarget;
+import io.mobiserve.bench.InputKind;
+import io.mobiserve.bench.LoadTarget;
+import io.mobiserve.bench.ModelFacts;
+import io.mobiserve.bench.ReportFormats;
+import io.mobiserve.bench.Step;
+import io.mobiserve.bench.StepResult;
+import io.mobiserve.bench.StepTiming;
+import io.mobiserve.bench.StabilityRule;
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.model.ModelSpec;
+import io.mobiserve.server.ModelRuntime;
+import io.mobiserve.server.ServerLimits;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mobiserve bench}: load-test a server (or the model in-process) and report its figures. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Load-test a mobiserve server (or, with --in-process, the same model with no gRPC) and report "
+            + "throughput, latency percentiles and the server's time split per step.",
+        "Modes: --concurrency (closed loop, the default), --rate (open loop) or --streams (ClassifyStream).",
+        "Exits 1 if any request failed or was answered wrongly."})
+final class BenchCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--target", defaultValue = "localhost:8500", description = "Server address; the only address load is sent to (default: ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--in-process", description = "Send the load straight to the model in this JVM (no gRPC, no server), with serve's settings: the ceiling to compare a server with.")
+  boolean inProcess;
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  LoadMode mode = new LoadMode();
+
+  static final class LoadMode {
+    @Option(names = "--concurrency", split = ",", paramLabel = "N", description = "Closed loop: N clients, each sending when its last answer came; one step per value (default: 1).")
+    List<Integer> concurrency;
+
+    @Option(names = "--rate", split = ",", paramLabel = "R", description = "Open loop: R requests per second, answered or not; one step per value.")
+    List<Double> rate;
+
+    @Option(names = "--streams", split = ",", paramLabel = "N", description = "ClassifyStream: N streams sending --fps frames per second each; one step per value.")
+    List<Integer> streams;
+  }
+
+  @Option(names = "--arrivals", defaultValue = "constant", paramLabel = "constant|poisson", description = "Open loop: how requests are spaced (default: ${DEFAULT-VALUE}).")
+  Arrivals arrivals;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Open loop: the seed of Poisson arrivals (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--max-in-flight", defaultValue = "1024", description = "Open loop: the most requests outstanding; sends over it wait and count as late (default: ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
+  @Option(names = "--fps", defaultValue = "30", description = "Streams: frames per second per stream (default: ${DEFAULT-VALUE}).")
+  double fps;
+
+  @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class, description = "Load before each step's measurement, not counted (default: ${DEFAULT-VALUE}).")
+  Duration warmup;
+
+  @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class, description = "Measurement per step (default: ${DEFAULT-VALUE}).")
+  Duration duration;
+
+  @Option(names = "--window", converter = DurationConverter.class, description = "Measurement window for the stability rule (default: a third of --duration, at most 5s).")
+  Duration window;
+
+  @Option(names = "--max-extension", converter = DurationConverter.class, description = "How much longer a step may run while its last 3 windows disagree by more than 10%% (default: --duration).")
+  Duration maxExtension;
+
+  @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class, description = "Deadline of each request (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--input", defaultValue = "tensor", paramLabel = "tensor|raw|jpeg|png", description = "The form images are sent in (default: ${DEFAULT-VALUE}).")
+  InputKind input;
+
+  @Option(names = "--image-size", defaultValue = "640x480", paramLabel = "WxH", description = "Generated images' size for raw, jpeg and png input; tensors always match the model (default: ${DEFAULT-VALUE}).")
+  String imageSize;
+
+  @Option(names = "--batch", defaultValue = "1", description = "Images per request (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--images", paramLabel = "DIR", description = "Send the JPEG/PNG files of DIR, cycled, instead of generated pictures.")
+  Path images;
+
+  @Option(names = "--top-k", defaultValue = "5", description = "Classes asked for per image (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
+  Path json;
+
+  @Option(names = "--csv", paramLabel = "FILE", description = "Write one CSV row per step.")
+  Path csv;
+
+  @Option(names = "--html", paramLabel = "FILE", description = "Write a self-contained HTML report with plots.")
+  Path html;
+
+  @Mixin
+  ModelOptions modelOptions;
+
+  @Option(names = "--backend", defaultValue = "auto", description = "In-process: auto, cpu or tensorrt (default: ${DEFAULT-VALUE}).")
+  Backend backend;
+
+  @Mixin
+  RuntimeOptions runtimeOptions;
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    StepTiming timing = timing();
+    PrintWriter out = spec.commandLine().getOut();
+    if (inProcess) {
+      return inProcess(timing, out);
+    }
+    ManagedChannel channel = NettyChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
+    try {
+      ModelFacts model;
+      try {
+        model = GrpcTarget.facts(GrpcTarget.modelInfo(channel, Duration.ofSeconds(30)));
+      } catch (StatusRuntimeException e) {
+        spec.commandLine().getErr().println("error: cannot ask " + target + " for its model: "
+            + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        return ExitCodes.FAILED;
+      }
+      checkBatch(model);
+      List<BenchImage> inputs = inputs(model);
+      List<Step> steps;
+      if (mode.streams != null) {
+        steps = Step.streams(channel, inputs, batch, Math.min(topK, model.classes()), mode.streams, fps,
+            timing.longestStep());
+      } else {
+        steps = steps(new GrpcTarget(channel, target, inputs, batch, Math.min(topK, model.classes()), timeout));
+      }
+      return runAndReport(steps, timing, model, target, inputs, out);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private int inProcess(StepTiming timing, PrintWriter out) throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    BackendSelection selection = BackendSelection.choose(backend, runtimeOptions.engineOptions(cores));
+    ModelSpec spec = modelOptions.resolve();
+    ModelRuntime runtime;
+    try {
+      runtime = ModelRuntime.start(spec, selection.factory(), runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()));
+    } catch (EngineException e) {
+      throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
+    }
+    try {
+      runtime.warmUp();
+      ModelFacts model = new ModelFacts(spec.name(), spec.architecture(), runtime.engineInfo().backend(),
+          spec.input(), spec.preprocessing(), spec.classes(), runtime.maxBatch(),
+          ServerLimits.DEFAULT.maxImagesPerRequest());
+      checkBatch(model);
+      List<BenchImage> inputs = inputs(model);
+      try (LoadTarget local = new InProcessTarget(runtime.pipeline(), inputs, batch, topK, timeout)) {
+        return runAndReport(steps(local), timing, model, "in-process", inputs, out);
+      }
+    } finally {
+      runtime.close();
+    }
+  }
+
+  private List<Step> steps(LoadTarget load) {
+    if (mode.rate != null) {
+      return Step.openLoop(load, mode.rate, arrivals, seed, maxInFlight);
+    }
+    return Step.closedLoop(load, mode.concurrency == null ? List.of(1) : mode.concurrency, timeout);
+  }
+
+  private int runAndReport(List<Step> steps, StepTiming timing, ModelFacts model, String where,
+      List<BenchImage> inputs, PrintWriter out) throws InterruptedException, IOException {
+    String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    Map<String, Object> settings = settings(timing, inputs);
+    out.printf("mobiserve bench: %s against %s — model %s (%s), %s%n", modeName(), where, model.name(),
+        model.backend(), settings);
+    out.println(ReportFormats.tableHeader());
+    out.flush();
+    List<StepResult> results = Bench.run(steps, timing, batch, result -> {
+      out.println(ReportFormats.tableRow(result));
+      out.flush();
+    });
+    BenchReport report = new BenchReport(startedAt, modeName(), where, model, settings, results);
+    write(json, ReportFormats.json(report));
+    write(csv, ReportFormats.csv(report));
+    if (html != null) {
+      write(html, HtmlReport.html(report));
+    }
+    long unstable = results.stream().filter(r -> !r.stable()).count();
+    if (unstable > 0) {
+      out.printf("%d step(s) UNSTABLE: their last 3 windows disagreed by more than 10%% in throughput or p99 "
+          + "even after the extension; treat their figures with care.%n", unstable);
+    }
+    if (report.totalErrors() > 0) {
+      out.printf("FAILED: %d requests failed or were answered wrongly (see the errors column).%n", report.totalErrors());
+      out.flush();
+      return ExitCodes.FAILED;
+    }
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  private Map<String, Object> settings(StepTiming timing, List<BenchImage> inputs) {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("input", input.name().toLowerCase(Locale.ROOT));
+    settings.put("images", images != null ? images.toString() : "generated");
+    if (input != InputKind.TENSOR && images == null) {
+      settings.put("imageSize", imageSize);
+    }
+    settings.put("bytesPerImage", inputs.stream().mapToInt(BenchImage::byteSize).sum() / inputs.size());
+    settings.put("batch", batch);
+    settings.put("topK", topK);
+    settings.put("warmupSeconds", timing.warmup().toMillis() / 1000.0);
+    settings.put("durationSeconds", timing.duration().toMillis() / 1000.0);
+    settings.put("windowSeconds", timing.window().toMillis() / 1000.0);
+    settings.put("maxExtensionSeconds", timing.maxExtension().toMillis() / 1000.0);
+    if (mode.rate != null) {
+      settings.put("arrivals", arrivals.name().toLowerCase(Locale.ROOT));
+      settings.put("seed", seed);
+      settings.put("maxInFlight", maxInFlight);
+    }
+    if (mode.streams != null) {
+      settings.put("fps", fps);
+    }
+    settings.put("clientCores", Runtime.getRuntime().availableProcessors());
+    return settings;
+  }
+
+  private String modeName() {
+    return mode.rate != null ? "open-loop" : mode.streams != null ? "streams" : "closed-loop";
+  }
+
+  private void validate() {
+    if (inProcess && mode.streams != null) {
+      throw new ConfigurationException("--streams needs a server (ClassifyStream is a gRPC call); drop --in-process");
+    }
+    if (batch < 1) {
+      throw new ConfigurationException("--batch must be at least 1, not " + batch);
+    }
+    if (topK < 1) {
+      throw new ConfigurationException("--top-k must be at least 1, not " + topK);
+    }
+    if (mode.concurrency != null && mode.concurrency.stream().anyMatch(c -> c < 1)) {
+      throw new ConfigurationException("--concurrency values must be at least 1, not " + mode.concurrency);
+    }
+    if (mode.rate != null && mode.rate.stream().anyMatch(r -> !(r > 0) || r.isInfinite())) {
+      throw new ConfigurationException("--rate values must be positive requests per second, not " + mode.rate);
+    }
+    if (mode.streams != null && mode.streams.stream().anyMatch(n -> n < 1)) {
+      throw new ConfigurationException("--streams values must be at least 1, not " + mode.streams);
+    }
+    if (!(fps > 0) || Double.isInfinite(fps)) {
+      throw new ConfigurationException("--fps must be positive, not " + fps);
+    }
+    if (maxInFlight < 1) {
+      throw new ConfigurationException("--max-in-flight must be at least 1, not " + maxInFlight);
+    }
+    if (timeout.isZero()) {
+      throw new ConfigurationException("--timeout must be positive");
+    }
+    if (images != null && !Files.isDirectory(images)) {
+      throw new ConfigurationException("--images " + images + " is not a folder");
+    }
+  }
+
+  private StepTiming timing() {
+    StepTiming defaults;
+    try {
+      defaults = StepTiming.of(warmup, duration, timeout);
+      return new StepTiming(warmup, duration, window == null ? defaults.window() : window,
+          maxExtension == null ? defaults.maxExtension() : maxExtension, StabilityRule.PERF_ANALYZER, timeout);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException(e.getMessage(), e);
+    }
+  }
+
+  private void checkBatch(ModelFacts model) {
+    if (batch > model.maxImagesPerRequest()) {
+      throw new ConfigurationException("--batch " + batch + " is over the server's limit of "
+          + model.maxImagesPerRequest() + " images per request");
+    }
+  }
+
+  private List<BenchImage> inputs(ModelFacts model) throws IOException {
+    try {
+      if (images != null) {
+        return BenchInputs.fromFolder(images, input, model);
+      }
+      int[] size = size(imageSize);
+      return BenchInputs.generated(input, size[0], size[1], model);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException(e.getMessage(), e);
+    }
+  }
+
+  private static int[] size(String text) {
+    String[] parts = text.toLowerCase(Locale.ROOT).split("x");
+    try {
+      if (parts.length != 2) {
+        throw new NumberFormatException();
+      }
+      int width = Integer.parseInt(parts[0].trim());
+      int height = Integer.parseInt(parts[1].trim());
+      if (width < 1 || height < 1 || (long) width * height > 40_000_000L) {
+        throw new NumberFormatException();
+      }
+      return new int[] {width, height};
+    } catch (NumberFormatException e) {
+      throw new ConfigurationException("--image-size must look like 640x480 (width x height, positive), not '" + text + "'");
+    }
+  }
+
+  private static void write(Path file, String content) throws IOException {
+    if (file == null) {
+      return;
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(file, content);
+  }
+}
