@@ -34,7 +34,8 @@ public final class MobiserveServer {
     this.server = builder
         .executor(handlers)
         .maxInboundMessageSize(limits.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(new ClassifyService(model::get), new CallerInterceptor()))
+        .addService(ServerInterceptors.intercept(new ClassifyService(model::get), new CallerInterceptor(),
+            new StreamPolicyHeader()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
