@@ -39,6 +39,11 @@ public final class RunningServer implements AutoCloseable {
         .build();
   }
 
+  /** The loopback port the server listens on, for tests that need their own channel. */
+  public int port() {
+    return server.port();
+  }
+
   public ManagedChannel channel() {
     return channel;
   }
