@@ -33,6 +33,10 @@ final class PendingFrames {
     return waiting.pollFirst();
   }
 
+  int size() {
+    return waiting.size();
+  }
+
   boolean isEmpty() {
     return waiting.isEmpty();
   }

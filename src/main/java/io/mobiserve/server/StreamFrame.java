@@ -10,8 +10,8 @@ final class StreamFrame {
   final long frameId;
   final long captureTimeUs;
   final long arrivalNanos;
-  /** The frame's checked images, or null for a frame refused on arrival. */
-  final RequestParser.Parsed parsed;
+  /** The frame's checked images; null for a frame refused on arrival, and once it is answered. */
+  RequestParser.Parsed parsed;
   private ClassifyResponse answer;
 
   StreamFrame(long frameId, long captureTimeUs, long arrivalNanos, RequestParser.Parsed parsed) {
@@ -32,6 +32,7 @@ final class StreamFrame {
   /** Answers the frame with {@code response} (its results), echoing the frame's id and capture time. */
   void answer(ClassifyResponse.Builder response, FrameStatus status) {
     answer = response.setFrameId(frameId).setCaptureTimeUs(captureTimeUs).setStatus(status).build();
+    parsed = null; // an answered frame keeps only its small answer, not its image bytes
   }
 
   void answerDropped() {

@@ -188,8 +188,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
         out.onCompleted();
       }
     } else {
-      int window = first == null ? 1 : settings.window();
-      int room = window - outbox.size() - requested;
+      int room = first == null ? 1 - requested : settings.room(outbox.size(), pending.size() + inFlight) - requested;
       if (room > 0) {
         ask(room);
       }
@@ -205,15 +204,17 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   private void submit(List<StreamFrame> frames) {
     for (StreamFrame frame : frames) {
       try {
-        pipeline.classify(frame.parsed.images(), frame.parsed.topK(), scope)
-            .whenComplete((results, failure) -> classified(frame, results, failure));
+        RequestParser.Parsed parsed = frame.parsed;
+        pipeline.classify(parsed.images(), parsed.topK(), scope)
+            .whenComplete((results, failure) -> classified(frame, parsed, results, failure));
       } catch (RuntimeException e) {
-        classified(frame, null, e);
+        classified(frame, frame.parsed, null, e);
       }
     }
   }
 
-  private void classified(StreamFrame frame, List<ImageClassification> results, Throwable failure) {
+  private void classified(
+      StreamFrame frame, RequestParser.Parsed parsed, List<ImageClassification> results, Throwable failure) {
     List<StreamFrame> toSubmit;
     synchronized (lock) {
       if (ended) {
@@ -221,7 +222,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
       }
       inFlight--;
       if (failure == null) {
-        frame.answer(ProtoMapping.response(frame.parsed.ids(), results).toBuilder(), FrameStatus.FRAME_STATUS_OK);
+        frame.answer(ProtoMapping.response(parsed.ids(), results).toBuilder(), FrameStatus.FRAME_STATUS_OK);
       } else {
         Throwable cause = StatusMapper.unwrap(failure);
         if (cause instanceof ImageRejectedException) {

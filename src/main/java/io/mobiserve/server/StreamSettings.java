@@ -15,9 +15,11 @@ import java.util.Locale;
  * @param maxPending LATEST: the most frames waiting to be submitted to the pipeline before the oldest
  *     is dropped; BLOCK: unused (the window bounds them)
  * @param maxInFlight the most frames of this stream in the pipeline (preprocessing, queued or running)
- * @param window the most frames the stream holds at once — waiting, in the pipeline, or answered but not
- *     yet written — plus those asked of gRPC and not yet delivered; with the largest message size, this
- *     bounds the stream's memory
+ * @param window BLOCK: the most frames the stream holds at once — waiting, in the pipeline, or answered
+ *     but not yet written — plus those asked of gRPC and not yet delivered. LATEST: the same, counting
+ *     only frames that still hold their images (waiting or in the pipeline); answered frames, which keep
+ *     only their small answers, are bounded separately by {@link #LATEST_OUTBOX_LIMIT}. With the largest
+ *     message size, this bounds the stream's memory.
  */
 record StreamSettings(boolean latest, int maxPending, int maxInFlight, int window) {
   static final String POLICY_HEADER = "mobiserve-stream-policy";
@@ -29,13 +31,31 @@ record StreamSettings(boolean latest, int maxPending, int maxInFlight, int windo
    * let one frame preprocess while the previous one is inferred.
    */
   static final int LATEST_IN_FLIGHT = 2;
-  /** LATEST: room for answered frames (mostly DROPPED ones) waiting behind a frame still in the pipeline. */
-  static final int LATEST_OUTBOX_SLACK = 8;
+  /** LATEST: frames asked for beyond those waiting and in the pipeline, so that reading runs ahead. */
+  static final int LATEST_READ_AHEAD = 4;
+  /**
+   * LATEST: the most frames held in all, most of them answered (DROPPED) frames waiting to be written
+   * behind a frame still in the pipeline; only a client that does not read fills it.
+   */
+  static final int LATEST_OUTBOX_LIMIT = 256;
 
   static final StreamSettings BLOCK = new StreamSettings(false, BLOCK_WINDOW, BLOCK_WINDOW, BLOCK_WINDOW);
 
   static StreamSettings latest(int maxPending) {
-    return new StreamSettings(true, maxPending, LATEST_IN_FLIGHT, maxPending + LATEST_IN_FLIGHT + LATEST_OUTBOX_SLACK);
+    return new StreamSettings(true, maxPending, LATEST_IN_FLIGHT, maxPending + LATEST_IN_FLIGHT + LATEST_READ_AHEAD);
+  }
+
+  /**
+   * How many more frames the stream may ask gRPC for, before counting those already asked for.
+   *
+   * @param held frames held: waiting, in the pipeline, or answered and not yet written
+   * @param withImages those of them still holding their images (waiting or in the pipeline)
+   */
+  int room(int held, int withImages) {
+    if (!latest) {
+      return window - held;
+    }
+    return held >= LATEST_OUTBOX_LIMIT ? 0 : Math.min(window - withImages, LATEST_OUTBOX_LIMIT - held);
   }
 
   /**
