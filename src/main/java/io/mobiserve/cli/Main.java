@@ -30,8 +30,21 @@ public final class Main {
       System.err.println("error: " + e.getMessage());
       System.exit(ExitCodes.CONFIGURATION);
     }
-    System.exit(line.execute(args));
+    // Loading a model runs deep native code (ONNX Runtime's graph optimizer, OpenCV) on the calling
+    // thread; the JVM's default 1 MiB stack has been seen to overflow there, killing the process without a
+    // report. The command runs on a thread with room to spare.
+    int[] exitCode = {ExitCodes.FAILED};
+    Thread command = new Thread(null, () -> exitCode[0] = line.execute(args), "main-command", COMMAND_STACK_BYTES);
+    command.start();
+    try {
+      command.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.exit(exitCode[0]);
   }
+
+  private static final long COMMAND_STACK_BYTES = 64L << 20;
 
   /** The command line, with the project's converters and exit codes; also used by tests. */
   public static CommandLine commandLine() {

@@ -62,8 +62,16 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
       out.onError(notReady());
       return StreamSession.ignoring();
     }
+    StreamSettings fromHeader;
+    try {
+      fromHeader = StreamSettings.fromHeader(StreamPolicyHeader.current());
+    } catch (StatusException e) {
+      out.onError(e);
+      return StreamSession.ignoring();
+    }
     return new StreamSession(serving, out, CallScopes.of(
-        Context.current(), Priority.LIVE, CallerInterceptor.current() + "#stream-" + streams.incrementAndGet()));
+        Context.current(), Priority.LIVE, CallerInterceptor.current() + "#stream-" + streams.incrementAndGet()),
+        fromHeader);
   }
 
   @Override

@@ -47,7 +47,8 @@ final class StatusMapper {
     return Status.INTERNAL.withDescription("internal error: " + cause.getClass().getSimpleName());
   }
 
-  private static Throwable unwrap(Throwable failure) {
+  /** The cause inside CompletionException and ExecutionException wrappers. */
+  static Throwable unwrap(Throwable failure) {
     Throwable t = failure;
     while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
       t = t.getCause();

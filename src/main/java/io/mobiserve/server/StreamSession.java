@@ -6,41 +6,74 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.v1.ClassifyRequest;
 import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.FrameStatus;
+import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.pipeline.CallScope;
-import java.util.concurrent.CompletableFuture;
+import io.mobiserve.pipeline.ClassificationPipeline;
+import io.mobiserve.pipeline.ImageClassification;
+import io.mobiserve.pipeline.ImageRejectedException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One ClassifyStream call: each request message is classified as it arrives, and answered by one
- * response, in arrival order.
+ * One ClassifyStream call: frames in, one answer per frame out, in frame order, then a summary.
  *
- * <p>At most {@link #WINDOW} messages are in flight: the server asks gRPC for the next message only when
- * a response has gone out, so a client that sends faster than the server classifies is held back by
- * flow control instead of filling memory. Responses are written by a chain of futures, one link per
- * message, so one thread at a time writes, in order.
+ * <p>Flow control goes both ways. The session asks gRPC for frames only while the frames it holds
+ * (waiting, in the pipeline, or answered but not yet written) plus those asked for stay within the
+ * stream's window ({@link StreamSettings#window()}), and writes only while the transport is ready. So a
+ * client that sends too fast is held back by HTTP/2 flow control, and a client that does not read fills
+ * the {@link OrderedOutbox}, which stops the asking: memory stays bounded either way.
+ *
+ * <p>Under LATEST the window leaves room to read ahead: new frames keep arriving while the pipeline is
+ * busy, and {@link PendingFrames} answers the oldest waiting ones DROPPED.
+ *
+ * <p>Threads: gRPC's callbacks (serialized per call) and the pipeline's completions (any thread) meet
+ * under one lock, which also serializes every write. Work is handed to the pipeline outside the lock.
+ * After a cancel, deadline or error the session forgets its frames, writes nothing more, and reports
+ * itself cancelled to the pipeline so that its queued work is dropped before it reaches an engine.
  */
 final class StreamSession implements StreamObserver<ClassifyRequest> {
-  static final int WINDOW = 4;
-
-  private final ServingModel serving;
+  private final ClassificationPipeline pipeline;
   private final RequestParser parser;
   private final ServerCallStreamObserver<ClassifyResponse> out;
   private final CallScope scope;
+  private final StreamSettings headerSettings;
 
-  // Touched by gRPC's serialized inbound callbacks only.
-  private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+  private final Object lock = new Object();
+  // Guarded by lock.
+  private final StreamStats stats = new StreamStats();
+  private final OrderedOutbox outbox;
+  private ClassifyRequest first;
+  private StreamSettings settings;
+  private PendingFrames pending;
+  private int inFlight;
+  private int requested;
   private long received;
-  private boolean failing;
-  // Read and written inside the ordered chain only.
+  private boolean halfClosed;
+  // Written under lock; read by the pipeline through the scope.
   private volatile boolean ended;
 
-  StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyResponse> out, CallScope scope) {
-    this.serving = serving;
+  /**
+   * @param callScope the call's deadline, cancellation, priority (LIVE) and source
+   * @param headerSettings the policy the call's header chose, used unless the first message chooses
+   */
+  StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyResponse> out, CallScope callScope,
+      StreamSettings headerSettings) {
+    this.pipeline = serving.pipeline();
     this.parser = serving.parser();
     this.out = out;
-    this.scope = scope;
+    this.scope = new CallScope(callScope.deadlineNanos(), () -> ended || callScope.cancelled().getAsBoolean(),
+        callScope.priority(), callScope.source());
+    this.headerSettings = headerSettings;
+    this.settings = headerSettings;
+    this.pending = new PendingFrames(headerSettings);
+    this.outbox = new OrderedOutbox(out, stats, System::nanoTime);
     out.disableAutoRequest();
-    out.setOnCancelHandler(() -> ended = true);
-    out.request(WINDOW);
+    out.setOnCancelHandler(this::forget);
+    out.setOnReadyHandler(this::onReady);
+    synchronized (lock) {
+      ask(1); // the first message settles the policy and with it the window
+    }
   }
 
   /** An observer for a stream that has already been answered with an error. */
@@ -59,62 +92,171 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
 
   @Override
   public void onNext(ClassifyRequest request) {
-    if (failing || ended) {
-      return;
-    }
-    long position = received++;
-    RequestParser.Parsed parsed;
-    try {
-      parsed = parser.parse(request);
-    } catch (StatusException e) {
-      Status status = e.getStatus();
-      fail(status.withDescription("message " + position + ": " + status.getDescription()));
-      return;
-    }
-    CompletableFuture<ClassifyResponse> response = serving.pipeline()
-        .classify(parsed.images(), parsed.topK(), scope)
-        .thenApply(results -> ProtoMapping.response(parsed.ids(), results));
-    tail = tail.thenCompose(previous -> response.handle((value, failure) -> {
+    List<StreamFrame> toSubmit;
+    synchronized (lock) {
       if (ended) {
-        return null;
+        return;
       }
-      if (failure != null) {
-        Status status = StatusMapper.toStatus(failure);
-        end(status.withDescription("message " + position + ": " + status.getDescription()));
-      } else {
-        out.onNext(value);
-        out.request(1);
+      requested--;
+      long position = received++;
+      try {
+        if (first == null) {
+          settings = StreamSettings.resolve(request, headerSettings);
+          pending = new PendingFrames(settings);
+          first = request;
+        } else {
+          StreamSettings.checkLater(request, first, position);
+        }
+      } catch (StatusException e) {
+        end(e.getStatus());
+        return;
       }
-      return null;
-    }));
+      stats.received();
+      StreamFrame frame = arrive(request);
+      outbox.add(frame);
+      if (!frame.answered()) {
+        StreamFrame stale = pending.push(frame);
+        if (stale != null) {
+          stale.answerDropped();
+        }
+      }
+      toSubmit = pump();
+    }
+    submit(toSubmit);
   }
 
   @Override
   public void onError(Throwable t) {
-    // The client cancelled or the transport failed: the CallScope sees the cancellation, and queued
-    // work is dropped before it reaches an engine. Nothing is written any more.
-    ended = true;
+    // The client cancelled or the transport failed.
+    forget();
   }
 
   @Override
   public void onCompleted() {
-    tail = tail.thenRun(() -> {
-      if (!ended) {
+    List<StreamFrame> toSubmit;
+    synchronized (lock) {
+      if (ended) {
+        return;
+      }
+      halfClosed = true;
+      toSubmit = pump();
+    }
+    submit(toSubmit);
+  }
+
+  private void onReady() {
+    List<StreamFrame> toSubmit;
+    synchronized (lock) {
+      // gRPC may call this when the stream is no longer ready (a spurious wake-up): then there is nothing to do.
+      if (ended || !out.isReady()) {
+        return;
+      }
+      toSubmit = pump();
+    }
+    submit(toSubmit);
+  }
+
+  private StreamFrame arrive(ClassifyRequest request) {
+    long now = System.nanoTime();
+    try {
+      return new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, parser.parse(request));
+    } catch (StatusException e) {
+      StreamFrame refused = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, null);
+      refused.answerError(e.getStatus().getDescription());
+      return refused;
+    }
+  }
+
+  /**
+   * Moves everything along after an event: takes waiting frames into the pipeline while the stream has
+   * room in it, writes what is ready, finishes once the client has half-closed and every frame is
+   * answered, and asks for more frames while the window has room. Called under the lock.
+   *
+   * @return the frames to hand to the pipeline, outside the lock
+   */
+  private List<StreamFrame> pump() {
+    List<StreamFrame> toSubmit = new ArrayList<>(2);
+    while (inFlight < settings.maxInFlight() && !pending.isEmpty()) {
+      toSubmit.add(pending.poll());
+      inFlight++;
+    }
+    outbox.drain();
+    if (halfClosed) {
+      if (outbox.size() == 0 && out.isReady()) {
         ended = true;
+        out.onNext(ClassifyResponse.newBuilder().setSummary(stats.summary()).build());
         out.onCompleted();
       }
-    });
+    } else {
+      int room = first == null ? 1 - requested : settings.room(outbox.size(), pending.size() + inFlight) - requested;
+      if (room > 0) {
+        ask(room);
+      }
+    }
+    return toSubmit;
   }
 
-  private void fail(Status status) {
-    failing = true;
-    tail = tail.thenRun(() -> end(status));
+  private void ask(int frames) {
+    requested += frames;
+    out.request(frames);
   }
 
+  private void submit(List<StreamFrame> frames) {
+    for (StreamFrame frame : frames) {
+      try {
+        RequestParser.Parsed parsed = frame.parsed;
+        pipeline.classify(parsed.images(), parsed.topK(), scope)
+            .whenComplete((results, failure) -> classified(frame, parsed, results, failure));
+      } catch (RuntimeException e) {
+        classified(frame, frame.parsed, null, e);
+      }
+    }
+  }
+
+  private void classified(
+      StreamFrame frame, RequestParser.Parsed parsed, List<ImageClassification> results, Throwable failure) {
+    List<StreamFrame> toSubmit;
+    synchronized (lock) {
+      if (ended) {
+        return;
+      }
+      inFlight--;
+      if (failure == null) {
+        frame.answer(ProtoMapping.response(parsed.ids(), results).toBuilder(), FrameStatus.FRAME_STATUS_OK);
+      } else {
+        Throwable cause = StatusMapper.unwrap(failure);
+        if (cause instanceof ImageRejectedException) {
+          frame.answerError(cause.getMessage());
+        } else if (settings.latest() && cause instanceof SchedulingException e
+            && e.reason() == SchedulingException.Reason.QUEUE_FULL) {
+          // The server is over its limit: under LATEST a frame not classified is a frame dropped.
+          frame.answerDropped();
+        } else {
+          // Under BLOCK, a full queue breaks the promise to classify every frame: end the stream with
+          // RESOURCE_EXHAUSTED rather than wait (the client should back off or choose LATEST). Engine
+          // failures, deadlines and shutdown end it too: nothing was wrong with the frame.
+          Status status = StatusMapper.toStatus(failure);
+          end(status.withDescription("frame " + frame.frameId + ": " + status.getDescription()));
+          return;
+        }
+      }
+      toSubmit = pump();
+    }
+    submit(toSubmit);
+  }
+
+  /** Ends the stream with {@code status}, dropping what it holds. Called under the lock. */
   private void end(Status status) {
-    if (!ended) {
+    forget();
+    out.onError(status.asException());
+  }
+
+  /** Drops everything the stream holds; writes nothing more. Work already in the pipeline sees the scope cancelled. */
+  private void forget() {
+    synchronized (lock) {
       ended = true;
-      out.onError(status.asException());
+      pending.clear();
+      outbox.clear();
     }
   }
 }

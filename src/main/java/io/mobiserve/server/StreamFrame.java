@@ -1,0 +1,45 @@
+package io.mobiserve.server;
+
+import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.FrameStatus;
+
+/**
+ * One frame of a stream, from its arrival to its answer being written. Guarded by its session's lock.
+ */
+final class StreamFrame {
+  final long frameId;
+  final long captureTimeUs;
+  final long arrivalNanos;
+  /** The frame's checked images; null for a frame refused on arrival, and once it is answered. */
+  RequestParser.Parsed parsed;
+  private ClassifyResponse answer;
+
+  StreamFrame(long frameId, long captureTimeUs, long arrivalNanos, RequestParser.Parsed parsed) {
+    this.frameId = frameId;
+    this.captureTimeUs = captureTimeUs;
+    this.arrivalNanos = arrivalNanos;
+    this.parsed = parsed;
+  }
+
+  boolean answered() {
+    return answer != null;
+  }
+
+  ClassifyResponse answer() {
+    return answer;
+  }
+
+  /** Answers the frame with {@code response} (its results), echoing the frame's id and capture time. */
+  void answer(ClassifyResponse.Builder response, FrameStatus status) {
+    answer = response.setFrameId(frameId).setCaptureTimeUs(captureTimeUs).setStatus(status).build();
+    parsed = null; // an answered frame keeps only its small answer, not its image bytes
+  }
+
+  void answerDropped() {
+    answer(ClassifyResponse.newBuilder(), FrameStatus.FRAME_STATUS_DROPPED);
+  }
+
+  void answerError(String error) {
+    answer(ClassifyResponse.newBuilder().setError(error), FrameStatus.FRAME_STATUS_ERROR);
+  }
+}
