@@ -1,0 +1,142 @@
+'use strict';
+// The Node examples and library against a live server this file starts.
+// Tests named "[feat/stream]" check the stream contract of the proto that the server implements in
+// feat/stream (frame_id/capture_time_us echo, the final StreamSummary).
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
+const { execFile } = require('node:child_process');
+const { promisify } = require('node:util');
+const ms = require('../lib/mobiserve');
+const { startServer, DIGITS, needsStreamSemantics } = require('./live-server');
+
+const NODE_DIR = path.resolve(__dirname, '..');
+const HELDOUT = path.join(DIGITS, 'heldout');
+const STREAM_FRAMES = 30;
+
+let server;
+let client;
+let tmp;
+let streamRun;
+
+function run(script, ...args) {
+  return promisify(execFile)(process.execPath, [script, ...args], { cwd: NODE_DIR, timeout: 120_000 })
+    .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
+    .catch((err) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }));
+}
+
+function frameLines(stdout) {
+  const lines = [];
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('server summary:') || line.startsWith('client:')) break;
+    const m = /^(\d+) +(?:(DROPPED) +[\d.]+ ms|(ERROR) .*|(\S.*?) +(\d\.\d{4}) +([\d.]+) ms)$/.exec(line);
+    assert.ok(m, `not a frame line: ${JSON.stringify(line)}`);
+    lines.push(m);
+  }
+  return lines;
+}
+
+test.before(async () => {
+  server = await startServer();
+  client = ms.createClient(server.target);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiserve-node-'));
+  streamRun = await run('stream.js', '--target', server.target, '--frames', String(STREAM_FRAMES), '--fps', '30');
+});
+
+test.after(async () => {
+  if (client) client.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (server) await server.stop();
+});
+
+test('classify.js prints the top-k classes of each file', async () => {
+  const r = await run('classify.js', '--target', server.target, '--top-k', '3',
+    path.join(HELDOUT, '0000_2.png'), path.join(HELDOUT, '0001_5.png'));
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 8, r.stdout);
+  assert.equal(lines[0], '0000_2.png');
+  assert.equal(lines[4], '0001_5.png');
+  for (const line of [...lines.slice(1, 4), ...lines.slice(5)]) assert.match(line, /^ {2}\S.* \d\.\d{4}$/);
+  assert.equal(lines[1].trim().split(/\s+/)[0], '2');
+  assert.equal(lines[5].trim().split(/\s+/)[0], '5');
+});
+
+test('Classify answers a batch in order with the ids and timings', async () => {
+  const images = ['0002_1.png', '0000_2.png'].map((f) => ms.encodedImage(fs.readFileSync(path.join(HELDOUT, f)), f));
+  const response = await ms.classify(client, images, 10);
+  assert.deepEqual(response.results.map((r) => r.id), ['0002_1.png', '0000_2.png']);
+  assert.deepEqual(response.results.map((r) => r.classes[0].label), ['1', '2']);
+  for (const r of response.results) {
+    assert.equal(r.classes.length, 10);
+    assert.ok(Math.abs(r.classes.reduce((s, c) => s + c.probability, 0) - 1) < 1e-3);
+    assert.ok(r.timings.batchSize >= 1);
+  }
+});
+
+test('a truncated PNG is INVALID_ARGUMENT, naming the image', async () => {
+  const png = fs.readFileSync(path.join(HELDOUT, '0000_2.png'));
+  const truncated = png.subarray(0, png.length >> 1);
+  await assert.rejects(ms.classify(client, [ms.encodedImage(truncated)]), (err) => {
+    assert.equal(err.code, ms.grpc.status.INVALID_ARGUMENT);
+    assert.match(err.details, /^image 0: /);
+    return true;
+  });
+  const file = path.join(tmp, 'truncated.png');
+  fs.writeFileSync(file, truncated);
+  const r = await run('classify.js', '--target', server.target, file);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^error: INVALID_ARGUMENT: image 0: /);
+});
+
+test('GetModelInfo describes the served model', async () => {
+  const info = await ms.getModelInfo(client);
+  assert.equal(info.numClasses, 10);
+  assert.equal(info.hasLabels, true);
+  assert.deepEqual(info.inputShape.slice(1), [3, 64, 64]);
+  assert.ok(info.limits.maxImagesPerRequest > 0);
+  assert.equal(info.preprocessing.mean.length, 3);
+});
+
+test('stream.js: every frame classified, with the client summary', () => {
+  const lines = frameLines(streamRun.stdout);
+  assert.equal(lines.length, STREAM_FRAMES, streamRun.stdout.slice(-2000));
+  for (const m of lines) assert.ok(m[4] !== undefined, m[0]);
+  assert.match(streamRun.stdout,
+    new RegExp(`^client: sent ${STREAM_FRAMES}, answered ${STREAM_FRAMES} \\(ok ${STREAM_FRAMES}, dropped 0, error 0\\) `
+      + 'in [\\d.]+ s \\([\\d.]+ fps\\); capture-to-result latency ms p50 [\\d.]+, p90 [\\d.]+, p99 [\\d.]+, max [\\d.]+$', 'm'));
+});
+
+test('[feat/stream] stream.js: frames in order, then the server summary', needsStreamSemantics, () => {
+  assert.equal(streamRun.code, 0, streamRun.stderr);
+  assert.equal(streamRun.stderr, '');
+  assert.deepEqual(frameLines(streamRun.stdout).map((m) => Number(m[1])), [...Array(STREAM_FRAMES).keys()]);
+  assert.match(streamRun.stdout, new RegExp(`^server summary: received ${STREAM_FRAMES}, classified ${STREAM_FRAMES}, `
+    + 'dropped 0, failed 0; latency ms p50 [\\d.]+, p90 [\\d.]+, p99 [\\d.]+, max [\\d.]+$', 'm'));
+});
+
+test('[feat/stream] ClassifyStream echoes frame_id and capture_time_us, then sends a StreamSummary', needsStreamSemantics, async () => {
+  const call = client.classifyStream();
+  const responses = [];
+  const done = new Promise((resolve, reject) => {
+    call.on('data', (r) => responses.push(r));
+    call.on('end', resolve);
+    call.on('error', reject);
+  });
+  const pixels = Buffer.alloc(64 * 48 * 3, 128);
+  const sent = [0, 1, 2].map((i) => ms.frameRequest(ms.rawImage(pixels, 64, 48), 100 + i,
+    { policy: i === 0 ? 'latest' : undefined, captureTimeUs: 1_700_000_000_000_000 + i }));
+  for (const request of sent) call.write(request);
+  call.end();
+  await done;
+  assert.equal(responses.length, sent.length + 1);
+  assert.deepEqual(responses.slice(0, -1).map((r) => [r.frameId, r.captureTimeUs]), sent.map((s) => [s.frameId, s.captureTimeUs]));
+  const summary = responses.at(-1).summary;
+  assert.ok(summary, 'the last message carries the summary');
+  assert.equal(summary.framesReceived, sent.length);
+  assert.equal(summary.framesClassified + summary.framesDropped, sent.length);
+});

@@ -1,0 +1,225 @@
+"""Synchronous and asyncio clients for mobiserve's ClassifyService, and helpers to build messages."""
+
+import collections
+import pathlib
+import threading
+import time
+
+import grpc
+
+from ._stubs import pb, pb_grpc
+
+# Raw 640x480 frames are ~0.9 MB; allow results and frames well past gRPC's 4 MiB default.
+DEFAULT_OPTIONS = (
+    ("grpc.max_receive_message_length", 64 << 20),
+    ("grpc.max_send_message_length", 64 << 20),
+)
+
+POLICIES = {
+    "block": pb.STREAM_POLICY_BLOCK,
+    "latest": pb.STREAM_POLICY_LATEST,
+}
+
+
+def encoded_image(data, image_id=""):
+    """An Image holding a JPEG or PNG file's bytes."""
+    return pb.Image(id=image_id, encoded=pb.EncodedImage(data=bytes(data)))
+
+
+def file_image(path):
+    """An Image holding the file's bytes, its id the file's name."""
+    path = pathlib.Path(path)
+    return encoded_image(path.read_bytes(), path.name)
+
+
+def raw_image(pixels, order="bgr", image_id=""):
+    """An Image of decoded uint8 pixels: a height x width x 3 numpy array (OpenCV's frames are BGR)."""
+    height, width, channels = pixels.shape
+    if channels != 3 or pixels.dtype.name != "uint8":
+        raise ValueError(f"expected uint8 pixels of shape (h, w, 3), got {pixels.dtype} {pixels.shape}")
+    channel_order = pb.CHANNEL_ORDER_BGR if order.lower() == "bgr" else pb.CHANNEL_ORDER_RGB
+    return pb.Image(id=image_id, raw=pb.RawImage(
+        pixels=pixels.tobytes(), width=width, height=height, channel_order=channel_order))
+
+
+def now_us():
+    return time.time_ns() // 1000
+
+
+def frame_request(image, frame_id, capture_time_us=None, top_k=0, policy=None, max_pending_frames=0):
+    """A ClassifyStream message carrying one frame. Give `policy` ("block"/"latest") on the first one."""
+    request = pb.ClassifyRequest(
+        images=[image], top_k=top_k, frame_id=frame_id,
+        capture_time_us=now_us() if capture_time_us is None else capture_time_us)
+    if policy is not None:
+        request.stream_options.CopyFrom(pb.StreamOptions(
+            policy=POLICIES[policy.lower()], max_pending_frames=max_pending_frames))
+    return request
+
+
+def status_name(status):
+    return {pb.FRAME_STATUS_OK: "OK", pb.FRAME_STATUS_DROPPED: "DROPPED",
+            pb.FRAME_STATUS_ERROR: "ERROR"}.get(status, f"STATUS_{status}")
+
+
+def percentile(values, p):
+    """Nearest-rank percentile of a list of numbers (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))  # ceil(n * p / 100), at least 1
+    return ordered[int(rank) - 1]
+
+
+class FrameResult(collections.namedtuple(
+        "FrameResult", "frame_id status label score latency_ms error expected_frame_id response")):
+    """One frame's answer: the echoed frame_id, OK/DROPPED/ERROR, the top class, and the latency from
+    the frame's capture time to the moment its response arrived."""
+
+
+class StreamTracker:
+    """Pairs a stream's responses with the frames sent, in order, as the proto promises (one response
+    per request message, in the order sent, then one last message with the StreamSummary), and checks
+    the echoed frame_id and capture_time_us against what was sent.
+
+    Thread-safe between one sending and one receiving thread."""
+
+    def __init__(self):
+        self._sent = collections.deque()
+        self._lock = threading.Lock()
+        self.frames_sent = 0
+        self.results = []
+        self.latencies_ms = []
+        self.counts = collections.Counter()
+        self.violations = []
+        self.summary = None
+
+    def sent(self, request):
+        with self._lock:
+            self._sent.append((request.frame_id, request.capture_time_us))
+            self.frames_sent += 1
+
+    def received(self, response, received_us=None):
+        """Records one response; returns its FrameResult, or None for the final summary message."""
+        received_us = now_us() if received_us is None else received_us
+        if response.HasField("summary"):
+            if self.summary is not None:
+                self.violations.append("a second StreamSummary message")
+            self.summary = response.summary
+            return None
+        if self.summary is not None:
+            self.violations.append(f"frame {response.frame_id} answered after the StreamSummary")
+        with self._lock:
+            expected = self._sent.popleft() if self._sent else None
+        if expected is None:
+            self.violations.append(f"a response (frame_id {response.frame_id}) for no frame sent")
+        elif (response.frame_id, response.capture_time_us) != expected:
+            self.violations.append(
+                f"response {len(self.results)}: frame_id {response.frame_id} capture_time_us "
+                f"{response.capture_time_us}, expected frame_id {expected[0]} capture_time_us {expected[1]}")
+        # The latency runs from the capture time this client recorded for the frame the response answers
+        # (found by order, which the proto guarantees; the echo was checked against it above).
+        capture_us = expected[1] if expected is not None else response.capture_time_us
+        latency_ms = (received_us - capture_us) / 1000.0 if capture_us else None
+        status = status_name(response.status)
+        label, score = None, None
+        if response.status == pb.FRAME_STATUS_OK and response.results and response.results[0].classes:
+            top = response.results[0].classes[0]
+            label = top.label or f"class {top.index}"
+            score = top.probability
+        if response.status == pb.FRAME_STATUS_OK and latency_ms is not None:
+            self.latencies_ms.append(latency_ms)
+        self.counts[status] += 1
+        result = FrameResult(response.frame_id, status, label, score, latency_ms, response.error,
+                             expected[0] if expected else None, response)
+        self.results.append(result)
+        return result
+
+    def finished(self):
+        """Call when the server has closed the stream: checks that every frame was answered and that
+        the summary came."""
+        with self._lock:
+            unanswered = len(self._sent)
+        if unanswered:
+            self.violations.append(f"{unanswered} frame(s) sent and never answered")
+        if self.summary is None:
+            self.violations.append("the stream ended without a StreamSummary message")
+
+    def client_percentiles(self):
+        return {p: percentile(self.latencies_ms, p) for p in (50, 90, 99, 100)}
+
+
+class Client:
+    """A blocking client. `with Client("localhost:8500") as c: print(c.model_info())`."""
+
+    def __init__(self, target, timeout=30.0, options=DEFAULT_OPTIONS, channel=None):
+        self.timeout = timeout
+        self.channel = channel or grpc.insecure_channel(target, options=list(options))
+        self.stub = pb_grpc.ClassifyServiceStub(self.channel)
+
+    def close(self):
+        self.channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def wait_ready(self, timeout=None):
+        grpc.channel_ready_future(self.channel).result(timeout=timeout or self.timeout)
+
+    def model_info(self, timeout=None):
+        return self.stub.GetModelInfo(pb.GetModelInfoRequest(), timeout=timeout or self.timeout)
+
+    def classify(self, images, top_k=0, timeout=None):
+        """Classifies a list of Image messages in one request; returns the ClassifyResponse."""
+        return self.stub.Classify(pb.ClassifyRequest(images=list(images), top_k=top_k),
+                                  timeout=timeout or self.timeout)
+
+    def classify_files(self, paths, top_k=0, timeout=None):
+        return self.classify([file_image(p) for p in paths], top_k=top_k, timeout=timeout)
+
+    def stream(self, requests, timeout=None):
+        """Opens ClassifyStream over an iterator of ClassifyRequest (gRPC sends from its own thread while
+        the caller reads); returns the response iterator, which is also the call (`.cancel()`)."""
+        return self.stub.ClassifyStream(iter(requests), timeout=timeout)
+
+
+class AsyncClient:
+    """An asyncio client (grpc.aio). `async with AsyncClient("localhost:8500") as c: ...`."""
+
+    def __init__(self, target, timeout=30.0, options=DEFAULT_OPTIONS, channel=None):
+        self.timeout = timeout
+        self.channel = channel or grpc.aio.insecure_channel(target, options=list(options))
+        self.stub = pb_grpc.ClassifyServiceStub(self.channel)
+
+    async def close(self):
+        await self.channel.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.close()
+
+    async def wait_ready(self):
+        await self.channel.channel_ready()
+
+    async def model_info(self, timeout=None):
+        return await self.stub.GetModelInfo(pb.GetModelInfoRequest(), timeout=timeout or self.timeout)
+
+    async def classify(self, images, top_k=0, timeout=None):
+        return await self.stub.Classify(pb.ClassifyRequest(images=list(images), top_k=top_k),
+                                        timeout=timeout or self.timeout)
+
+    async def classify_files(self, paths, top_k=0, timeout=None):
+        return await self.classify([file_image(p) for p in paths], top_k=top_k, timeout=timeout)
+
+    def stream(self, requests=None, timeout=None):
+        """Opens ClassifyStream. `requests` is an (async) iterable of ClassifyRequest, or None to write
+        with `await call.write(request)` and `await call.done_writing()`. Read with `async for` or
+        `await call.read()`."""
+        if requests is None:
+            return self.stub.ClassifyStream(timeout=timeout)
+        return self.stub.ClassifyStream(requests, timeout=timeout)

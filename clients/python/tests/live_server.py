@@ -1,0 +1,90 @@
+"""One live mobiserve server for the whole test run: started on first use, stopped at exit.
+
+It runs `java -jar target/mobiserve.jar serve --host 127.0.0.1 --port 0` (the jar must have been built:
+./mvnw -q -B package -DskipTests) with the small digits model the Java tests train on, reads the port
+from its "listening on" log line and waits for "serving". Environment:
+  MOBISERVE_TARGET      use this running server (HOST:PORT) instead of starting one
+  MOBISERVE_JAR         the jar (default: <repository>/target/mobiserve.jar)
+  MOBISERVE_TEST_MODEL  the model to serve (default: the digits fixture; "builtin" for the built-in model)
+  JAVA                  the java command (default: java)
+"""
+
+import atexit
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+DIGITS = REPO / "src/test/resources/digits"
+START_TIMEOUT_S = 180
+
+_server = None
+
+
+class LiveServer:
+    def __init__(self):
+        jar = pathlib.Path(os.environ.get("MOBISERVE_JAR", REPO / "target/mobiserve.jar"))
+        if not jar.exists():
+            raise RuntimeError(f"{jar} not found: build it first (./mvnw -q -B package -DskipTests)")
+        model = os.environ.get("MOBISERVE_TEST_MODEL", str(DIGITS / "digits-mobilenetv3-small.onnx"))
+        command = [os.environ.get("JAVA", "java"), "-jar", str(jar), "serve", "--host", "127.0.0.1",
+                   "--port", "0", "--shutdown-grace", "2"]
+        if model != "builtin":
+            command += ["--model", model]
+        self.log = tempfile.NamedTemporaryFile(prefix="mobiserve-server-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        self.target = self._wait_serving()
+
+    def _log_text(self):
+        return pathlib.Path(self.log.name).read_text(errors="replace")
+
+    def _wait_serving(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            text = self._log_text()
+            listening = re.search(r"listening on ([\d.]+):(\d+)", text)
+            if listening and re.search(r"\bserving\b", text):
+                return f"{listening.group(1)}:{listening.group(2)}"
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the server did not start serving (exit code {self.process.returncode}):\n"
+                           + self._log_text()[-4000:])
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        os.unlink(self.log.name)
+
+
+def target():
+    """HOST:PORT of the server the tests use, starting it on first call."""
+    global _server
+    if os.environ.get("MOBISERVE_TARGET"):
+        return os.environ["MOBISERVE_TARGET"]
+    if _server is None:
+        _server = LiveServer()
+        atexit.register(_server.stop)
+    return _server.target
+
+
+def needs_stream_semantics(test):
+    """Marks a test of the stream contract the server implements in feat/stream (frame_id and
+    capture_time_us echo, policies, per-frame status, the StreamSummary). Against a server without it
+    these tests fail; MOBISERVE_SKIP_STREAM_CONTRACT=1 skips them instead."""
+    import unittest
+    if os.environ.get("MOBISERVE_SKIP_STREAM_CONTRACT") == "1":
+        return unittest.skip("MOBISERVE_SKIP_STREAM_CONTRACT=1 (needs the feat/stream server)")(test)
+    return test

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs the Python and Node client tests, each against a live server it starts on a free loopback port
+# (java -jar target/mobiserve.jar serve --port 0). Builds nothing: target/mobiserve.jar must exist
+# (./mvnw -q -B package -DskipTests). Installs what the tests need: Debian's python3-grpcio,
+# python3-grpc-tools, python3-opencv, python3-numpy and ffmpeg (apt is skipped when they are all present),
+# and the Node packages (npm ci). The last line is "clients: N passed, M failed"; the exit status is
+# non-zero when a test failed or a suite could not run.
+#
+# Environment: PYTHON (default /usr/bin/python3, the interpreter Debian's packages install for),
+# MOBISERVE_JAR, MOBISERVE_TEST_MODEL, MOBISERVE_SKIP_STREAM_CONTRACT=1 (skip the tests of the stream
+# contract that the server implements in feat/stream) — see clients/python/README.md.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-/usr/bin/python3}
+passed=0
+failed=0
+
+finish() {
+  echo "clients: $passed passed, $failed failed"
+  if [ "$failed" -gt 0 ]; then exit 1; fi
+  exit 0
+}
+
+if [ ! -f "${MOBISERVE_JAR:-target/mobiserve.jar}" ]; then
+  echo "error: ${MOBISERVE_JAR:-target/mobiserve.jar} not found; build it first: ./mvnw -q -B package -DskipTests" >&2
+  failed=1
+  finish
+fi
+
+# --- dependencies ---
+if "$PYTHON" -c 'import grpc, grpc_tools, cv2, numpy' 2>/dev/null && command -v ffmpeg >/dev/null; then
+  echo "apt: python3-grpcio, python3-grpc-tools, python3-opencv, python3-numpy and ffmpeg already present"
+else
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+  if ! { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
+      python3-grpcio python3-grpc-tools python3-opencv python3-numpy ffmpeg; }; then
+    echo "error: apt-get could not install the Python client's dependencies" >&2
+    failed=1
+    finish
+  fi
+fi
+if ! (cd clients/node && npm ci --no-audit --no-fund); then
+  echo "error: npm ci failed in clients/node" >&2
+  failed=1
+  finish
+fi
+
+# --- Python: unittest ---
+echo "=== Python client tests (clients/python) ==="
+py_log=$(mktemp)
+(cd clients/python && "$PYTHON" -m mobiserve_client._generate && "$PYTHON" -m unittest -v) 2>&1 | tee "$py_log"
+py_rc=${PIPESTATUS[0]}
+py_ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$py_log" | tail -1)
+if [ -z "$py_ran" ]; then
+  echo "error: the Python tests did not run (exit code $py_rc)" >&2
+  failed=$((failed + 1))
+else
+  py_bad=$(grep -cE '^(FAIL|ERROR): ' "$py_log")
+  py_skipped=$(grep -cE " \.\.\. skipped" "$py_log")
+  passed=$((passed + py_ran - py_bad - py_skipped))
+  failed=$((failed + py_bad))
+  if [ "$py_rc" -ne 0 ] && [ "$py_bad" -eq 0 ]; then failed=$((failed + 1)); fi
+  echo "python: $((py_ran - py_bad - py_skipped)) passed, $py_bad failed, $py_skipped skipped"
+fi
+rm -f "$py_log"
+
+# --- Node: node --test ---
+echo "=== Node client tests (clients/node) ==="
+node_log=$(mktemp)
+(cd clients/node && node --test --test-reporter=tap test/*.test.js) 2>&1 | tee "$node_log"
+node_rc=${PIPESTATUS[0]}
+node_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$node_log" | tail -1)
+node_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$node_log" | tail -1)
+node_cancelled=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$node_log" | tail -1)
+node_skipped=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$node_log" | tail -1)
+if [ -z "$node_pass" ] || [ -z "$node_fail" ]; then
+  echo "error: the Node tests did not run (exit code $node_rc)" >&2
+  failed=$((failed + 1))
+else
+  node_bad=$((node_fail + ${node_cancelled:-0}))
+  passed=$((passed + node_pass))
+  failed=$((failed + node_bad))
+  if [ "$node_rc" -ne 0 ] && [ "$node_bad" -eq 0 ]; then failed=$((failed + 1)); fi
+  echo "node: $node_pass passed, $node_bad failed, ${node_skipped:-0} skipped"
+fi
+rm -f "$node_log"
+
+finish
