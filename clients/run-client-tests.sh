@@ -7,8 +7,7 @@
 # non-zero when a test failed or a suite could not run.
 #
 # Environment: PYTHON (default /usr/bin/python3, the interpreter Debian's packages install for),
-# MOBISERVE_JAR, MOBISERVE_TEST_MODEL, MOBISERVE_SKIP_STREAM_CONTRACT=1 (skip the tests of the stream
-# contract that the server implements in feat/stream) — see clients/python/README.md.
+# MOBISERVE_JAR, MOBISERVE_TEST_MODEL — see clients/python/README.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-/usr/bin/python3}

@@ -1,7 +1,7 @@
 'use strict';
 // The Node examples and library against a live server this file starts.
-// Tests named "[feat/stream]" check the stream contract of the proto that the server implements in
-// feat/stream (frame_id/capture_time_us echo, the final StreamSummary).
+// The stream tests also check the stream contract of the proto (frame_id/capture_time_us echo, the
+// final StreamSummary).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -11,7 +11,7 @@ const os = require('node:os');
 const { execFile } = require('node:child_process');
 const { promisify } = require('node:util');
 const ms = require('../lib/mobiserve');
-const { startServer, DIGITS, needsStreamSemantics } = require('./live-server');
+const { startServer, DIGITS } = require('./live-server');
 
 const NODE_DIR = path.resolve(__dirname, '..');
 const HELDOUT = path.join(DIGITS, 'heldout');
@@ -111,7 +111,7 @@ test('stream.js: every frame classified, with the client summary', () => {
       + 'in [\\d.]+ s \\([\\d.]+ fps\\); capture-to-result latency ms p50 [\\d.]+, p90 [\\d.]+, p99 [\\d.]+, max [\\d.]+$', 'm'));
 });
 
-test('[feat/stream] stream.js: frames in order, then the server summary', needsStreamSemantics, () => {
+test('stream.js: frames in order, then the server summary', () => {
   assert.equal(streamRun.code, 0, streamRun.stderr);
   assert.equal(streamRun.stderr, '');
   assert.deepEqual(frameLines(streamRun.stdout).map((m) => Number(m[1])), [...Array(STREAM_FRAMES).keys()]);
@@ -119,7 +119,7 @@ test('[feat/stream] stream.js: frames in order, then the server summary', needsS
     + 'dropped 0, failed 0; latency ms p50 [\\d.]+, p90 [\\d.]+, p99 [\\d.]+, max [\\d.]+$', 'm'));
 });
 
-test('[feat/stream] ClassifyStream echoes frame_id and capture_time_us, then sends a StreamSummary', needsStreamSemantics, async () => {
+test('ClassifyStream echoes frame_id and capture_time_us, then sends a StreamSummary', async () => {
   const call = client.classifyStream();
   const responses = [];
   const done = new Promise((resolve, reject) => {

@@ -54,9 +54,4 @@ async function startServer() {
   };
 }
 
-/** Options for a test of the stream contract the server implements in feat/stream:
- *  MOBISERVE_SKIP_STREAM_CONTRACT=1 skips it instead of letting it fail against an older server. */
-const needsStreamSemantics = process.env.MOBISERVE_SKIP_STREAM_CONTRACT === '1'
-  ? { skip: 'MOBISERVE_SKIP_STREAM_CONTRACT=1 (needs the feat/stream server)' } : {};
-
-module.exports = { startServer, DIGITS, needsStreamSemantics };
+module.exports = { startServer, DIGITS };

@@ -79,12 +79,3 @@ def target():
         atexit.register(_server.stop)
     return _server.target
 
-
-def needs_stream_semantics(test):
-    """Marks a test of the stream contract the server implements in feat/stream (frame_id and
-    capture_time_us echo, policies, per-frame status, the StreamSummary). Against a server without it
-    these tests fail; MOBISERVE_SKIP_STREAM_CONTRACT=1 skips them instead."""
-    import unittest
-    if os.environ.get("MOBISERVE_SKIP_STREAM_CONTRACT") == "1":
-        return unittest.skip("MOBISERVE_SKIP_STREAM_CONTRACT=1 (needs the feat/stream server)")(test)
-    return test

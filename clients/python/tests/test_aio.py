@@ -9,7 +9,6 @@ import numpy as np
 from mobiserve_client import AsyncClient, file_image, frame_request, pb, raw_image
 
 from . import live_server
-from .live_server import needs_stream_semantics
 
 HELDOUT = live_server.DIGITS / "heldout"
 FRAMES = 5
@@ -68,7 +67,6 @@ class AsyncClientTest(unittest.TestCase):
             self.assertEqual(len(response.results), 1)
             self.assertEqual(response.status, pb.FRAME_STATUS_OK)
 
-    @needs_stream_semantics
     def test_stream_echoes_frames_in_order_then_summary(self):
         self.assertEqual([(r.frame_id, r.capture_time_us) for r in self.responses[:-1]],
                          [(s.frame_id, s.capture_time_us) for s in self.sent])

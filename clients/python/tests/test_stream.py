@@ -1,7 +1,5 @@
-"""`python3 -m mobiserve_client stream` over a video generated with ffmpeg, and the stream contract.
-
-Tests marked @needs_stream_semantics check what the proto promises and the server implements in
-feat/stream (frame_id/capture_time_us echo, LATEST, per-frame ERROR, the final StreamSummary)."""
+"""`python3 -m mobiserve_client stream` over a video generated with ffmpeg, and the stream contract of
+the proto (frame_id/capture_time_us echo, LATEST, per-frame ERROR, the final StreamSummary)."""
 
 import os
 import pathlib
@@ -16,7 +14,6 @@ import numpy as np
 from mobiserve_client import Client, StreamTracker, frame_request, pb, raw_image
 
 from . import live_server
-from .live_server import needs_stream_semantics
 
 PYTHON_DIR = pathlib.Path(__file__).resolve().parents[1]
 FRAMES = 60  # 2 s at 30 fps
@@ -86,7 +83,6 @@ class StreamCliTest(unittest.TestCase):
         # 60 frames at 30 fps: the last one leaves ~1.97 s after the first.
         self.assertGreaterEqual(float(client.group(6)), (FRAMES - 1) / 30 - 0.05)
 
-    @needs_stream_semantics
     def test_block_one_line_per_frame_in_order_then_summary(self):
         self.assertEqual(self.block.returncode, 0, self.block.stderr)
         self.assertEqual(self.block.stderr, "")
@@ -98,7 +94,6 @@ class StreamCliTest(unittest.TestCase):
         p50, p90, p99, pmax = (float(summary.group(i)) for i in range(5, 9))
         self.assertTrue(0 < p50 <= p90 <= p99 <= pmax, summary.group(0))
 
-    @needs_stream_semantics
     def test_latest_answers_every_frame_in_order_classified_or_dropped(self):
         self.assertEqual(self.latest.returncode, 0, self.latest.stderr)
         lines = frame_lines(self.latest.stdout)
@@ -121,7 +116,6 @@ class StreamApiTest(unittest.TestCase):
     def setUpClass(cls):
         cls.target = live_server.target()
 
-    @needs_stream_semantics
     def test_bad_frame_gets_an_error_result_and_the_stream_goes_on(self):
         frame = np.zeros((48, 64, 3), np.uint8)
         bad = raw_image(frame)
