@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.v1.ClassifyRequest;
 import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -122,7 +123,7 @@ final class StreamLoad implements LoadGenerator {
         long frame = sequence.getAndIncrement();
         recorder.lateSend(System.nanoTime() - intended);
         outstanding.add(new long[] {frame, intended});
-        out.onNext(requests.request(frame));
+        out.onNext(requests.request(frame).toBuilder().setFrameId(frame).build());
       }
       if (halfClosed && backlog.isEmpty() && !ended && !completedSent) {
         completedSent = true;
@@ -146,12 +147,20 @@ final class StreamLoad implements LoadGenerator {
     @Override
     public synchronized void onNext(ClassifyResponse response) {
       long now = System.nanoTime();
+      if (response.hasSummary()) {
+        return; // the stream's statistics, sent after the half-close: no frame of its own
+      }
       long[] frame = outstanding.poll();
       if (frame == null) {
         recorder.record(Outcome.failure("BAD_RESPONSE", "a response for a frame that was not sent"), now);
         return;
       }
-      recorder.record(requests.check(frame[0], response, now), frame[1]);
+      if (response.getFrameId() != frame[0] || response.getStatus() != FrameStatus.FRAME_STATUS_OK) {
+        recorder.record(Outcome.failure("BAD_RESPONSE", "frame " + frame[0] + " answered as frame "
+            + response.getFrameId() + " with status " + response.getStatus() + " " + response.getError()), now);
+      } else {
+        recorder.record(requests.check(frame[0], response, now), frame[1]);
+      }
       pump();
     }
 

@@ -83,6 +83,9 @@ public final class OrtEngine implements InferenceEngine {
       sessionOptions.setInterOpNumThreads(1);
       sessionOptions.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
       sessionOptions.setCPUArenaAllocator(true);
+      // ORT's worker threads spin between operators by default, which takes the cores away from the
+      // threads that receive, decode and answer requests in the same process.
+      sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
       return sessionOptions;
     } catch (OrtException | RuntimeException e) {
       sessionOptions.close();
