@@ -37,7 +37,7 @@ stop_servers() {
   servers=()
 }
 
-bench() { java -jar "$jar" bench "$@" | tail -n 2; }
+bench() { java -jar "$jar" bench "$@" | tail -n 2 || echo "(this step reported errors; see its JSON)"; }
 
 echo "== in-process ceiling (same model, engine and batching settings as the server)"
 bench --in-process --max-batch 16 --max-queue-delay-us 2000 --concurrency 64 --input tensor "${timing[@]}" --json "$out/inprocess-c64.json"
@@ -47,12 +47,13 @@ echo "== server, batching on (--max-batch 16 --max-queue-delay-us 2000)"
 start_server batching --max-batch 16 --max-queue-delay-us 2000 --metrics-port 0
 metrics_port=$(sed -n 's|.*metrics at http://[^:]*:\([0-9]*\)/metrics.*|\1|p' "$out/batching.log" | head -1)
 target=(--target "127.0.0.1:$port")
-bench "${target[@]}" --concurrency 1 --input tensor "${timing[@]}" --json "$out/server-c1.json"
+curl -s "http://127.0.0.1:$metrics_port/metrics" >"$out/metrics-before-c32.txt"
 bench "${target[@]}" --concurrency 32 --input tensor "${timing[@]}" --json "$out/server-c32.json"
 curl -s "http://127.0.0.1:$metrics_port/metrics" >"$out/metrics-after-c32.txt"
+bench "${target[@]}" --concurrency 1 --input tensor "${timing[@]}" --json "$out/server-c1.json"
 bench "${target[@]}" --concurrency 1,8,32,64 --input tensor "${timing[@]}" --json "$out/server-sweep.json" --html "$out/server-sweep.html"
 bench "${target[@]}" --concurrency 64 --input jpeg --image-size 640x480 "${timing[@]}" --json "$out/server-jpeg-c64.json"
-bench "${target[@]}" --streams 1,2,4 --fps 30 "${timing[@]}" --input raw --image-size 640x480 --json "$out/server-streams.json"
+bench "${target[@]}" --streams 1,2,3,4 --fps 30 "${timing[@]}" --input raw --image-size 640x480 --json "$out/server-streams.json"
 stop_servers
 
 echo "== server, batching off (--max-batch 1)"
@@ -85,13 +86,16 @@ print(f"batch-1 p50, idle       server {c1['latencyMs']['p50']:.2f} ms, in-proce
       f" difference {c1['latencyMs']['p50'] - ic1['latencyMs']['p50']:+.2f} ms")
 for s in steps("server-streams"):
     print(f"{s['label']:<23} {rate(s):7.1f} frames/s  p50 {s['latencyMs']['p50']:.1f} ms  p99 {s['latencyMs']['p99']:.1f} ms{flag(s)}")
-text = open(f"{out}/metrics-after-c32.txt").read()
-def metric(name):
+before = open(f"{out}/metrics-before-c32.txt").read()
+after = open(f"{out}/metrics-after-c32.txt").read()
+def total(text, name):
     return sum(float(v) for v in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
+def metric(name):  # what the c=32 step added
+    return total(after, name) - total(before, name)
 batches, images = metric("mobiserve_batch_size_count"), metric("mobiserve_batch_size_sum")
-failed = sum(float(v) for labels, v in re.findall(r'^mobiserve_requests_total\{([^}]*)\} (\S+)$', text, re.M)
+failed = sum(float(v) for labels, v in re.findall(r'^mobiserve_requests_total\{([^}]*)\} (\S+)$', after, re.M)
              if 'code="OK"' not in labels)
-print(f"/metrics after c=32     mean executed batch {images / batches:.2f} images over {batches:.0f} batches; "
+print(f"/metrics over c=32      mean executed batch {images / batches:.2f} images over {batches:.0f} batches; "
       f"queue {metric('mobiserve_queue_duration_seconds_sum') / max(1, metric('mobiserve_queue_duration_seconds_count')) * 1e3:.1f} ms/image, "
       f"inference {metric('mobiserve_inference_duration_seconds_sum') / max(1, metric('mobiserve_inference_duration_seconds_count')) * 1e3:.1f} ms/batch; "
       f"requests not OK: {failed:.0f}")
