@@ -1,5 +1,6 @@
 package io.mobiserve.bench;
 
+import io.mobiserve.client.RgbPixels;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.preprocess.InvalidImageException;
@@ -89,7 +90,7 @@ public final class BenchInputs {
     return switch (kind) {
       case JPEG -> new BenchImage.Encoded(jpeg(image, 0.9f));
       case PNG -> new BenchImage.Encoded(png(image));
-      case RAW -> new BenchImage.Raw(rgb(image), image.getWidth(), image.getHeight());
+      case RAW -> new BenchImage.Raw(RgbPixels.of(image), image.getWidth(), image.getHeight());
       case TENSOR -> new BenchImage.Tensor(tensor(png(image), model));
     };
   }
@@ -181,23 +182,6 @@ public final class BenchInputs {
     g.drawImage(image, 0, 0, null);
     g.dispose();
     return rgb;
-  }
-
-  private static byte[] rgb(BufferedImage image) {
-    int width = image.getWidth();
-    int height = image.getHeight();
-    byte[] pixels = new byte[width * height * 3];
-    int[] row = new int[width];
-    for (int y = 0; y < height; y++) {
-      image.getRGB(0, y, width, 1, row, 0, width);
-      for (int x = 0; x < width; x++) {
-        int offset = (y * width + x) * 3;
-        pixels[offset] = (byte) (row[x] >> 16);
-        pixels[offset + 1] = (byte) (row[x] >> 8);
-        pixels[offset + 2] = (byte) row[x];
-      }
-    }
-    return pixels;
   }
 
   /** Preprocesses with the server's own transform, as ModelInfo or the model spec describe it. */

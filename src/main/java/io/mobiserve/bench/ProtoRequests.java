@@ -11,6 +11,7 @@ import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.api.v1.RawImage;
 import io.mobiserve.api.v1.Tensor;
 import io.mobiserve.api.v1.Timings;
+import io.mobiserve.client.ServedModel;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
 import java.util.List;
@@ -84,28 +85,9 @@ final class ProtoRequests {
 
   /** The facts a bench needs, from the server's own description of its model. */
   static ModelFacts facts(ModelInfo info) {
-    if (info.getInputShapeCount() != 4) {
-      throw new IllegalStateException("the server describes its input as " + info.getInputShapeList() + ", not NCHW");
-    }
-    InputShape shape = new InputShape(
-        (int) info.getInputShape(1), (int) info.getInputShape(2), (int) info.getInputShape(3));
-    io.mobiserve.api.v1.Preprocessing p = info.getPreprocessing();
-    Preprocessing preprocessing = new Preprocessing(
-        p.getResizeShortSide(),
-        toArray(p.getMeanList()),
-        toArray(p.getStdList()),
-        p.getChannelOrder() == ChannelOrder.CHANNEL_ORDER_BGR
-            ? io.mobiserve.model.ChannelOrder.BGR
-            : io.mobiserve.model.ChannelOrder.RGB);
+    InputShape shape = ServedModel.inputShape(info);
+    Preprocessing preprocessing = ServedModel.preprocessing(info);
     return new ModelFacts(info.getName(), info.getArchitecture(), info.getBackend(), shape, preprocessing,
         info.getNumClasses(), info.getMaxBatch(), info.getLimits().getMaxImagesPerRequest());
-  }
-
-  private static float[] toArray(List<Float> values) {
-    float[] array = new float[values.size()];
-    for (int i = 0; i < array.length; i++) {
-      array[i] = values.get(i);
-    }
-    return array;
   }
 }

@@ -6,12 +6,14 @@ import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.api.v1.RawImage;
 import io.mobiserve.api.v1.Tensor;
+import io.mobiserve.client.RgbPixels;
+import io.mobiserve.client.ServedModel;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
 import io.mobiserve.preprocess.ImageInput;
+import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.preprocess.InvalidImageException;
 import io.mobiserve.preprocess.OpenCvImagePreprocessor;
-import io.mobiserve.preprocess.ImageLimits;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -38,40 +40,20 @@ interface ClientImageEncoder {
     if (image == null) {
       throw new ConfigurationException("cannot decode " + file + ": not an image format this JDK reads");
     }
-    int width = image.getWidth();
-    int height = image.getHeight();
-    byte[] pixels = new byte[width * height * 3];
-    int[] row = new int[width];
-    for (int y = 0; y < height; y++) {
-      image.getRGB(0, y, width, 1, row, 0, width);
-      for (int x = 0; x < width; x++) {
-        int offset = (y * width + x) * 3;
-        pixels[offset] = (byte) (row[x] >> 16);
-        pixels[offset + 1] = (byte) (row[x] >> 8);
-        pixels[offset + 2] = (byte) row[x];
-      }
-    }
+    byte[] pixels = RgbPixels.of(image);
     return Image.newBuilder()
         .setRaw(RawImage.newBuilder()
             .setPixels(ByteString.copyFrom(pixels))
-            .setWidth(width)
-            .setHeight(height)
+            .setWidth(image.getWidth())
+            .setHeight(image.getHeight())
             .setChannelOrder(ChannelOrder.CHANNEL_ORDER_RGB))
         .build();
   }
 
   /** Preprocesses here, with the server's own transform as ModelInfo describes it, and sends tensors. */
   static ClientImageEncoder tensor(ModelInfo info) {
-    InputShape shape = new InputShape(
-        (int) info.getInputShape(1), (int) info.getInputShape(2), (int) info.getInputShape(3));
-    io.mobiserve.api.v1.Preprocessing p = info.getPreprocessing();
-    Preprocessing preprocessing = new Preprocessing(
-        p.getResizeShortSide(),
-        toArray(p.getMeanList()),
-        toArray(p.getStdList()),
-        p.getChannelOrder() == ChannelOrder.CHANNEL_ORDER_BGR
-            ? io.mobiserve.model.ChannelOrder.BGR
-            : io.mobiserve.model.ChannelOrder.RGB);
+    InputShape shape = ServedModel.inputShape(info);
+    Preprocessing preprocessing = ServedModel.preprocessing(info);
     OpenCvImagePreprocessor preprocessor = new OpenCvImagePreprocessor(shape, preprocessing, ImageLimits.DEFAULT);
     return file -> {
       ByteBuffer bytes = ByteBuffer.allocate(shape.elementCount() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -85,13 +67,5 @@ interface ClientImageEncoder {
           .setTensor(Tensor.newBuilder().setFloat32Data(ByteString.copyFrom(bytes.array())))
           .build();
     };
-  }
-
-  private static float[] toArray(java.util.List<Float> values) {
-    float[] array = new float[values.size()];
-    for (int i = 0; i < array.length; i++) {
-      array[i] = values.get(i);
-    }
-    return array;
   }
 }
