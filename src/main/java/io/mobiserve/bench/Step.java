@@ -1,6 +1,7 @@
 package io.mobiserve.bench;
 
 import io.grpc.ManagedChannel;
+import io.mobiserve.api.v1.StreamPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,11 +33,11 @@ public record Step(String label, double load, Supplier<LoadGenerator> generator)
 
   /** One step per stream count: ClassifyStream calls at {@code fps} frames per second each. */
   public static List<Step> streams(ManagedChannel channel, List<BenchImage> images, int batch, int topK,
-      List<Integer> streamCounts, double fps, Duration callLimit) {
+      List<Integer> streamCounts, double fps, StreamPolicy policy, Duration callLimit) {
     AtomicLong sequence = new AtomicLong();
     return streamCounts.stream()
         .map(n -> new Step(n + " streams @ " + format(fps) + " fps", n,
-            () -> new StreamLoad(channel, images, batch, topK, n, fps, callLimit, sequence)))
+            () -> new StreamLoad(channel, images, batch, topK, n, fps, policy, callLimit, sequence)))
         .toList();
   }
 

@@ -26,6 +26,7 @@ final class StepRecorder {
   private final Recorder queue = new Recorder(3);
   private final Recorder inference = new Recorder(3);
   private final Recorder late = new Recorder(3);
+  private final LongAdder dropped = new LongAdder();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final Map<String, String> errorSamples = new ConcurrentHashMap<>();
 
@@ -62,8 +63,14 @@ final class StepRecorder {
     }
   }
 
+  /** A stream frame the server answered DROPPED rather than classify it: neither a latency nor an error. */
+  void droppedFrame() {
+    dropped.increment();
+  }
+
   /** Ends the warm-up: what was recorded so far (apart from errors) is dropped. */
   void startMeasuring() {
+    dropped.reset();
     for (Recorder recorder : List.of(latency, overhead, preprocess, queue, inference, late)) {
       recorder.reset();
     }
@@ -111,6 +118,7 @@ final class StepRecorder {
         new TreeMap<>(errorSamples),
         lates.getTotalCount(),
         lates.getMaxValue() / 1000.0,
+        dropped.sum(),
         stable,
         List.copyOf(windows),
         buckets(measured));

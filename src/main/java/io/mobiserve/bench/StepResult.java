@@ -19,6 +19,7 @@ import java.util.Map;
  * @param errorSamples one message per status code in {@code errors}
  * @param lateSends sends that left more than 1 ms after their intended time (open loop and streams)
  * @param maxLateMs the latest of them
+ * @param droppedFrames stream frames the server answered DROPPED (LATEST policy) instead of classifying
  * @param stable whether the last windows agreed (see {@link StabilityRule})
  * @param windows the measurement windows in order
  * @param histogram the latency distribution: bucket upper bounds (ms) and counts
@@ -36,6 +37,7 @@ public record StepResult(
     Map<String, String> errorSamples,
     long lateSends,
     double maxLateMs,
+    long droppedFrames,
     boolean stable,
     List<Window> windows,
     List<Bucket> histogram) {

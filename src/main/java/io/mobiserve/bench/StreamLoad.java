@@ -5,8 +5,10 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.v1.ClassifyRequest;
 import io.mobiserve.api.v1.ClassifyResponse;
-import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.FrameStatus;
+import io.mobiserve.api.v1.StreamOptions;
+import io.mobiserve.api.v1.StreamPolicy;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,7 +22,9 @@ import java.util.function.BooleanSupplier;
  * {@code streams} ClassifyStream calls, each sending a frame every {@code 1/fps} seconds (the streams'
  * phases spread evenly over one frame interval). The server answers each frame in order; a frame's
  * latency counts from its intended send time. A stream holds at most {@link #MAX_OUTSTANDING} frames in
- * flight; frames due beyond that wait in the stream's backlog and are sent late (counted), never dropped.
+ * flight; frames due beyond that wait in the stream's backlog and are sent late (counted), never dropped
+ * by the client. Under the LATEST policy the server may answer a frame DROPPED: that is counted apart,
+ * neither as a latency nor as an error.
  */
 final class StreamLoad implements LoadGenerator {
   static final int MAX_OUTSTANDING = 64;
@@ -29,6 +33,7 @@ final class StreamLoad implements LoadGenerator {
   private final ProtoRequests requests;
   private final int streams;
   private final double fps;
+  private final StreamPolicy policy;
   private final Duration callLimit;
   private final AtomicLong sequence;
   private final List<FrameStream> open = new ArrayList<>();
@@ -36,7 +41,7 @@ final class StreamLoad implements LoadGenerator {
   private Thread sender;
 
   StreamLoad(ManagedChannel channel, List<BenchImage> images, int batch, int topK, int streams, double fps,
-      Duration callLimit, AtomicLong sequence) {
+      StreamPolicy policy, Duration callLimit, AtomicLong sequence) {
     if (streams < 1) {
       throw new IllegalArgumentException("streams must be at least 1, not " + streams);
     }
@@ -47,6 +52,7 @@ final class StreamLoad implements LoadGenerator {
     this.requests = new ProtoRequests(images, batch, topK);
     this.streams = streams;
     this.fps = fps;
+    this.policy = policy;
     this.callLimit = callLimit;
     this.sequence = sequence;
   }
@@ -103,6 +109,7 @@ final class StreamLoad implements LoadGenerator {
     private boolean ended;
     private boolean halfClosed;
     private boolean completedSent;
+    private boolean first = true;
 
     FrameStream(StepRecorder recorder) {
       this.recorder = recorder;
@@ -123,7 +130,12 @@ final class StreamLoad implements LoadGenerator {
         long frame = sequence.getAndIncrement();
         recorder.lateSend(System.nanoTime() - intended);
         outstanding.add(new long[] {frame, intended});
-        out.onNext(requests.request(frame).toBuilder().setFrameId(frame).build());
+        ClassifyRequest.Builder request = requests.request(frame).toBuilder().setFrameId(frame);
+        if (first) {
+          request.setStreamOptions(StreamOptions.newBuilder().setPolicy(policy));
+          first = false;
+        }
+        out.onNext(request.build());
       }
       if (halfClosed && backlog.isEmpty() && !ended && !completedSent) {
         completedSent = true;
@@ -155,7 +167,9 @@ final class StreamLoad implements LoadGenerator {
         recorder.record(Outcome.failure("BAD_RESPONSE", "a response for a frame that was not sent"), now);
         return;
       }
-      if (response.getFrameId() != frame[0] || response.getStatus() != FrameStatus.FRAME_STATUS_OK) {
+      if (response.getFrameId() == frame[0] && response.getStatus() == FrameStatus.FRAME_STATUS_DROPPED) {
+        recorder.droppedFrame();
+      } else if (response.getFrameId() != frame[0] || response.getStatus() != FrameStatus.FRAME_STATUS_OK) {
         recorder.record(Outcome.failure("BAD_RESPONSE", "frame " + frame[0] + " answered as frame "
             + response.getFrameId() + " with status " + response.getStatus() + " " + response.getError()), now);
       } else {

@@ -3,6 +3,7 @@ package io.mobiserve.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.mobiserve.api.v1.StreamPolicy;
 import io.mobiserve.bench.Arrivals;
 import io.mobiserve.bench.Bench;
 import io.mobiserve.bench.BenchImage;
@@ -15,10 +16,10 @@ import io.mobiserve.bench.InputKind;
 import io.mobiserve.bench.LoadTarget;
 import io.mobiserve.bench.ModelFacts;
 import io.mobiserve.bench.ReportFormats;
+import io.mobiserve.bench.StabilityRule;
 import io.mobiserve.bench.Step;
 import io.mobiserve.bench.StepResult;
 import io.mobiserve.bench.StepTiming;
-import io.mobiserve.bench.StabilityRule;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.server.ModelRuntime;
@@ -86,6 +87,12 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--max-in-flight", defaultValue = "1024", description = "Open loop: the most requests outstanding; sends over it wait and count as late (default: ${DEFAULT-VALUE}).")
   int maxInFlight;
+
+  /** The stream policies a user can ask for with {@code --policy}. */
+  enum Policy { BLOCK, LATEST }
+
+  @Option(names = "--policy", defaultValue = "block", description = "Streams: block (every frame classified) or latest (the server drops stale frames; counted apart) (default: ${DEFAULT-VALUE}).")
+  Policy policy;
 
   @Option(names = "--fps", defaultValue = "30", description = "Streams: frames per second per stream (default: ${DEFAULT-VALUE}).")
   double fps;
@@ -164,6 +171,7 @@ final class BenchCommand implements Callable<Integer> {
       List<Step> steps;
       if (mode.streams != null) {
         steps = Step.streams(channel, inputs, batch, Math.min(topK, model.classes()), mode.streams, fps,
+            policy == Policy.LATEST ? StreamPolicy.STREAM_POLICY_LATEST : StreamPolicy.STREAM_POLICY_BLOCK,
             timing.longestStep());
       } else {
         steps = steps(new GrpcTarget(channel, target, inputs, batch, Math.min(topK, model.classes()), timeout));
@@ -259,6 +267,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (mode.streams != null) {
       settings.put("fps", fps);
+      settings.put("policy", policy.name().toLowerCase(java.util.Locale.ROOT));
     }
     settings.put("clientCores", Runtime.getRuntime().availableProcessors());
     return settings;

@@ -132,6 +132,17 @@ class BenchEndToEndTest {
     JsonObject streamStep = json(streams).getAsJsonArray("steps").get(0).getAsJsonObject();
     assertHealthy(streamStep, 1);
     assertThat(streamStep.get("requestsPerSecond").getAsDouble()).isBetween(1.0, 2 * 20 * 1.3);
+    assertThat(streamStep.get("droppedFrames").getAsLong()).isZero(); // BLOCK never drops
+
+    Path latest = work.resolve("latest.json");
+    Run latestRun = bench("--target", target(), "--streams", "2", "--fps", "20", "--policy", "latest",
+        "--input", "tensor", "--json", latest.toString());
+    assertThat(latestRun.exitCode()).as(latestRun.out() + latestRun.err()).isZero();
+    JsonObject latestStep = json(latest).getAsJsonArray("steps").get(0).getAsJsonObject();
+    assertThat(json(latest).getAsJsonObject("settings").get("policy").getAsString()).isEqualTo("latest");
+    // Frames are either classified (latencies) or dropped by the server (counted apart), never errors.
+    assertThat(latestStep.getAsJsonObject("errors").size()).isZero();
+    assertThat(latestStep.get("requests").getAsLong() + latestStep.get("droppedFrames").getAsLong()).isPositive();
   }
 
   @Test

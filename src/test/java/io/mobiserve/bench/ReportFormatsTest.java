@@ -39,7 +39,7 @@ class ReportFormatsTest {
         new LatencySummary(requests, p50 * 1.1, p50, p50 * 1.5, p50 * 1.8, p99, p99 * 1.2),
         new StepResult.ServerSplit(0.1, 0.1, p50 / 2, p50 / 2, 4.0, 4.0),
         new LatencySummary(requests, 0.5, 0.4, 0.6, 0.7, 0.9, 1.0),
-        errors, errors.isEmpty() ? Map.of() : Map.of("RESOURCE_EXHAUSTED", "queue full"), 0, 0, stable,
+        errors, errors.isEmpty() ? Map.of() : Map.of("RESOURCE_EXHAUSTED", "queue full"), 0, 0, 0, stable,
         List.of(new Window(5, requests / 10.0, p99), new Window(5, requests / 10.0, p99)),
         List.of(new StepResult.Bucket(p50, requests / 2), new StepResult.Bucket(p99, requests / 2)));
   }
