@@ -139,9 +139,6 @@ final class BenchCommand implements Callable<Integer> {
   @Mixin
   ModelOptions modelOptions;
 
-  @Option(names = "--backend", defaultValue = "auto", description = "In-process: auto, cpu or tensorrt (default: ${DEFAULT-VALUE}).")
-  Backend backend;
-
   @Mixin
   RuntimeOptions runtimeOptions;
 
@@ -184,7 +181,7 @@ final class BenchCommand implements Callable<Integer> {
 
   private int inProcess(StepTiming timing, PrintWriter out) throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
-    BackendSelection selection = BackendSelection.choose(backend, runtimeOptions.engineOptions(cores));
+    BackendSelection selection = runtimeOptions.backendSelection(cores);
     ModelSpec spec = modelOptions.resolve();
     ModelRuntime runtime;
     try {

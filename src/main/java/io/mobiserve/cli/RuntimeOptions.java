@@ -18,6 +18,9 @@ final class RuntimeOptions {
   /** Images waiting for a preprocessing thread before calls get RESOURCE_EXHAUSTED. */
   private static final int PREPROCESS_QUEUE = 1024;
 
+  @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or tensorrt (default: ${DEFAULT-VALUE}).")
+  Backend backend;
+
   @Option(names = "--max-batch", defaultValue = "16", description = "Most images in one engine batch; 1 turns batching off (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
@@ -50,6 +53,11 @@ final class RuntimeOptions {
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException("batching: " + e.getMessage(), e);
     }
+  }
+
+  /** The engine for {@code --backend}, with these settings, and why it was chosen. */
+  BackendSelection backendSelection(int cores) {
+    return BackendSelection.choose(backend, engineOptions(cores));
   }
 
   /** The engine settings: threads per instance, and the max batch. */

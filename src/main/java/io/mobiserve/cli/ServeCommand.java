@@ -50,9 +50,6 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin
   ModelOptions modelOptions;
 
-  @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or tensorrt (default: ${DEFAULT-VALUE}).")
-  Backend backend;
-
   @Mixin
   RuntimeOptions runtimeOptions;
 
@@ -79,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
     int cores = Runtime.getRuntime().availableProcessors();
     BatchingConfig batching = runtimeOptions.toConfig();
     OrtEngineOptions engineOptions = runtimeOptions.engineOptions(cores);
-    BackendSelection selection = BackendSelection.choose(backend, engineOptions);
+    BackendSelection selection = runtimeOptions.backendSelection(cores);
     ServerLimits limits = limits();
     ModelSpec model = modelOptions.resolve();
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
@@ -88,7 +85,7 @@ final class ServeCommand implements Callable<Integer> {
     log.info("config host={} port={} metrics_port={} model={} backend={} instances={} threads_per_instance={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
-        host, port, metricsPort == null ? "off" : metricsPort, model.name(), backend, runtimeOptions.instances,
+        host, port, metricsPort == null ? "off" : metricsPort, model.name(), runtimeOptions.backend, runtimeOptions.instances,
         engineOptions.intraOpThreads(), batching.maxBatch(), batching.preferredBatchSizes(),
         runtimeOptions.maxQueueDelayMicros, batching.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
         maxPixels, maxMessageBytes, shutdownGraceSeconds);
