@@ -1,0 +1,39 @@
+package io.mobiserve.engine.tensorrt;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How TensorRT engines are built and run.
+ *
+ * @param precision the requested precision; {@link Precision#AUTO} resolves per GPU
+ * @param engineCacheDir where serialized engines and the timing cache are kept
+ * @param workspaceBytes the builder's workspace memory pool limit
+ * @param optBatch the batch size the optimization profile is tuned for (the preferred batch)
+ * @param maxBatch the largest batch the optimization profile accepts
+ * @param deviceIndex the CUDA device to run on
+ */
+public record TensorRtOptions(
+    Precision precision, Path engineCacheDir, long workspaceBytes, int optBatch, int maxBatch, int deviceIndex) {
+
+  public static final long DEFAULT_WORKSPACE_BYTES = 1L << 30;
+
+  public TensorRtOptions {
+    Objects.requireNonNull(precision, "precision");
+    Objects.requireNonNull(engineCacheDir, "engineCacheDir");
+    if (workspaceBytes < 1) {
+      throw new IllegalArgumentException("workspace must be positive, not " + workspaceBytes);
+    }
+    if (maxBatch < 1 || optBatch < 1 || optBatch > maxBatch) {
+      throw new IllegalArgumentException("need 1 <= opt batch <= max batch, got " + optBatch + " and " + maxBatch);
+    }
+    if (deviceIndex < 0) {
+      throw new IllegalArgumentException("device index must not be negative, not " + deviceIndex);
+    }
+  }
+
+  /** The default engine cache: {@code ~/.cache/mobiserve/engines}. */
+  public static Path defaultEngineCacheDir() {
+    return Path.of(System.getProperty("user.home"), ".cache", "mobiserve", "engines");
+  }
+}
