@@ -70,7 +70,8 @@ final class CacheFile {
     byte[] key = new byte[keyLength];
     in.get(key);
     if (!MessageDigest.isEqual(key, expectedKey)) {
-      throw new InvalidCacheFileException("written for another key:\n" + new String(key, StandardCharsets.UTF_8));
+      throw new InvalidCacheFileException(
+          "written for another key (" + new String(key, StandardCharsets.UTF_8).replace("\n", ", ") + ")");
     }
     if (in.remaining() < Long.BYTES + DIGEST_BYTES) {
       throw new InvalidCacheFileException("truncated in the header");
