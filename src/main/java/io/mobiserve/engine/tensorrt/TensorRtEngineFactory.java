@@ -4,25 +4,106 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.model.ModelSpec;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.tensorrt.global.nvinfer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates TensorRT engine instances: builds (or loads from the engine cache) one serialized engine per
  * model, then one execution context, CUDA stream and set of buffers per instance.
+ *
+ * <p>The first {@link #create} for a model probes {@link TensorRtAvailability}, then loads the model's plan
+ * from {@link TensorRtOptions#engineCacheDir()} or builds it (and stores it there, with the timing cache),
+ * and deserializes it once; later calls only add instances. Keep one factory for the life of the process:
+ * deserialized engines cannot be freed from Java. Thread-safe; concurrent first calls build once.
  */
 public final class TensorRtEngineFactory implements EngineFactory {
+  private static final Logger LOG = LoggerFactory.getLogger(TensorRtEngineFactory.class);
+
   private final TensorRtOptions options;
+  private final EngineCache cache;
+  private final Map<ModelSpec, TensorRtModel> models = new HashMap<>();
+  private int enginesBuilt;
 
   public TensorRtEngineFactory(TensorRtOptions options) {
     this.options = Objects.requireNonNull(options, "options");
+    this.cache = new EngineCache(options.engineCacheDir());
   }
 
   public TensorRtOptions options() {
     return options;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws EngineException when TensorRT is unavailable here (the message says what is missing), or the
+   *     model cannot be parsed, built or loaded
+   */
   @Override
   public InferenceEngine create(ModelSpec model) throws EngineException {
-    throw new EngineException("TensorRT engine not built yet");
+    Objects.requireNonNull(model, "model");
+    TensorRtAvailability availability = TensorRtAvailability.probe(options.deviceIndex());
+    if (!availability.available() || availability.device().isEmpty()) {
+      throw new EngineException("TensorRT is not available: " + availability.reason());
+    }
+    return TensorRtEngine.open(modelFor(model, availability.device().get()));
+  }
+
+  /** How many engines this factory built (rather than loaded from the cache); for tests and logs. */
+  synchronized int enginesBuilt() {
+    return enginesBuilt;
+  }
+
+  private synchronized TensorRtModel modelFor(ModelSpec model, GpuDevice device) throws EngineException {
+    TensorRtModel loaded = models.get(model);
+    if (loaded == null) {
+      loaded = load(model, device);
+      models.put(model, loaded);
+    }
+    return loaded;
+  }
+
+  private TensorRtModel load(ModelSpec model, GpuDevice device) throws EngineException {
+    CudaCheck.RUNTIME.check("cudaSetDevice(" + device.index() + ")", cudart.cudaSetDevice(device.index()));
+    BatchProfile profile = BatchProfile.of(model, options);
+    PrecisionChoice precision = PrecisionChoice.choose(options.precision(),
+        PrecisionChoice.hasFastFp16(device.major(), device.minor()), BuilderFlags.named("kFP16").isPresent());
+    if (precision.warn()) {
+      LOG.warn("TensorRT precision for {}: {}", model.name(), precision.reason());
+    } else {
+      LOG.info("TensorRT precision for {}: {}", model.name(), precision.reason());
+    }
+    String version = TensorRtVersion.format(nvinfer.getInferLibVersion());
+    EngineCacheKey key = new EngineCacheKey(model.name(), ModelDigest.sha256(model.onnxFile()), version,
+        device.name(), device.computeCapability(), precision.precision().label(), profile);
+    int acceptedBatch = profile.acceptedBatch(options);
+
+    Optional<byte[]> cached = cache.load(key);
+    if (cached.isPresent()) {
+      try {
+        TensorRtModel fromCache = TensorRtModel.deserialize(cached.get(), model, profile, precision, acceptedBatch,
+            device.index());
+        LOG.info("loaded the TensorRT engine for {} from {}", model.name(), cache.fileFor(key));
+        return fromCache;
+      } catch (EngineException e) {
+        // The header matched, so this is a plan TensorRT itself rejects (e.g. a driver change): rebuild.
+        LOG.warn("cached TensorRT engine {} is unusable ({}); rebuilding", cache.fileFor(key), e.getMessage());
+      }
+    }
+    TimingCacheKey timingKey = new TimingCacheKey(version, device.name(), device.computeCapability());
+    TensorRtEngineBuilder.Built built = TensorRtEngineBuilder.build(model, profile, precision,
+        options.workspaceBytes(), cache.load(timingKey));
+    enginesBuilt++;
+    if (cache.store(key, built.plan())) {
+      LOG.info("stored the TensorRT engine for {} in {}", model.name(), cache.fileFor(key));
+    }
+    built.timingCache().ifPresent(bytes -> cache.store(timingKey, bytes));
+    return TensorRtModel.deserialize(built.plan(), model, profile, precision, acceptedBatch, device.index());
   }
 }

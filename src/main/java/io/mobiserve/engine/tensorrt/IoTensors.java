@@ -1,0 +1,64 @@
+package io.mobiserve.engine.tensorrt;
+
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.model.ModelSpec;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Checks that a deserialized engine's inputs and outputs are the ones the {@link ModelSpec} promises —
+ * one float32 image input {@code [N, C, H, W]} and one float32 logits output {@code [N, classes]} — so a
+ * stale or foreign engine fails at load, not with garbage logits at run time.
+ */
+final class IoTensors {
+  private IoTensors() {}
+
+  /**
+   * One I/O tensor as the engine describes it.
+   *
+   * @param name the tensor's name
+   * @param input true for an input, false for an output
+   * @param dims its shape, -1 for dynamic dimensions
+   * @param dataType the data type's name, e.g. "kFLOAT"
+   */
+  record IoTensor(String name, boolean input, long[] dims, String dataType) {
+    @Override
+    public String toString() {
+      return (input ? "input " : "output ") + name + " " + Arrays.toString(dims) + " " + dataType;
+    }
+  }
+
+  /** The names to bind. */
+  record Binding(String inputName, String outputName) {}
+
+  static Binding validate(List<IoTensor> tensors, ModelSpec model, BatchProfile profile) throws EngineException {
+    List<IoTensor> inputs = tensors.stream().filter(IoTensor::input).toList();
+    List<IoTensor> outputs = tensors.stream().filter(t -> !t.input()).toList();
+    if (inputs.size() != 1 || outputs.size() != 1) {
+      throw mismatch(model, "one input and one output", tensors);
+    }
+    IoTensor input = inputs.get(0);
+    IoTensor output = outputs.get(0);
+    if (!input.name().equals(model.inputName())) {
+      throw mismatch(model, "an input named " + model.inputName(), tensors);
+    }
+    long batch = profile.fixed() ? profile.max() : -1;
+    long[] expectedInput = {batch, model.input().channels(), model.input().height(), model.input().width()};
+    if (!Arrays.equals(input.dims(), expectedInput)) {
+      throw mismatch(model, "input dims " + Arrays.toString(expectedInput), tensors);
+    }
+    long[] expectedOutput = {batch, model.classes()};
+    if (!Arrays.equals(output.dims(), expectedOutput)) {
+      throw mismatch(model, "output dims " + Arrays.toString(expectedOutput), tensors);
+    }
+    if (!"kFLOAT".equals(input.dataType()) || !"kFLOAT".equals(output.dataType())) {
+      throw mismatch(model, "float32 (kFLOAT) input and output", tensors);
+    }
+    return new Binding(input.name(), output.name());
+  }
+
+  private static EngineException mismatch(ModelSpec model, String expected, List<IoTensor> tensors) {
+    return new EngineException("the TensorRT engine for " + model.name() + " does not match the model: expected "
+        + expected + ", the engine has " + tensors);
+  }
+}

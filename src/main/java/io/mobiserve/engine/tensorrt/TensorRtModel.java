@@ -1,0 +1,124 @@
+package io.mobiserve.engine.tensorrt;
+
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.model.ModelSpec;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.global.nvinfer.TensorIOMode;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
+import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+
+/**
+ * One deserialized engine for a model, shared by all its {@link TensorRtEngine} instances, and the
+ * execution contexts they borrow.
+ *
+ * <p>Contexts cannot be freed from Java, so a closed instance returns its context here and the next
+ * instance reuses it: the number of contexts ever created is the peak number of open instances.
+ * Thread-safe.
+ */
+final class TensorRtModel {
+  private final ModelSpec spec;
+  private final ICudaEngine engine;
+  private final IoTensors.Binding binding;
+  private final BatchProfile profile;
+  private final PrecisionChoice precision;
+  private final int acceptedBatch;
+  private final int deviceIndex;
+  private final Deque<IExecutionContext> idleContexts = new ArrayDeque<>();
+
+  private TensorRtModel(ModelSpec spec, ICudaEngine engine, IoTensors.Binding binding, BatchProfile profile,
+      PrecisionChoice precision, int acceptedBatch, int deviceIndex) {
+    this.spec = spec;
+    this.engine = engine;
+    this.binding = binding;
+    this.profile = profile;
+    this.precision = precision;
+    this.acceptedBatch = acceptedBatch;
+    this.deviceIndex = deviceIndex;
+  }
+
+  /**
+   * Deserializes {@code plan} and checks its I/O against {@code spec}. The caller has set the CUDA device.
+   *
+   * @throws EngineException when TensorRT rejects the plan (e.g. built by another TensorRT version) or it
+   *     does not match the model
+   */
+  static TensorRtModel deserialize(byte[] plan, ModelSpec spec, BatchProfile profile, PrecisionChoice precision,
+      int acceptedBatch, int deviceIndex) throws EngineException {
+    ICudaEngine engine;
+    synchronized (TensorRtProcess.LOCK) {
+      long errorMark = TensorRtLogger.INSTANCE.errorMark();
+      try (BytePointer blob = new BytePointer(plan)) {
+        engine = TensorRtProcess.runtime().deserializeCudaEngine(blob, plan.length);
+      }
+      if (engine == null || engine.isNull()) {
+        throw new EngineException("TensorRT could not deserialize the engine for " + spec.name()
+            + TensorRtLogger.INSTANCE.errorSuffix(errorMark));
+      }
+    }
+    IoTensors.Binding binding = IoTensors.validate(ioTensors(engine), spec, profile);
+    return new TensorRtModel(spec, engine, binding, profile, precision, acceptedBatch, deviceIndex);
+  }
+
+  private static List<IoTensors.IoTensor> ioTensors(ICudaEngine engine) {
+    List<IoTensors.IoTensor> tensors = new ArrayList<>();
+    for (int i = 0; i < engine.getNbIOTensors(); i++) {
+      String name = engine.getIOTensorName(i);
+      Dims64 shape = engine.getTensorShape(name);
+      long[] dims = new long[Math.max(0, shape.nbDims())];
+      for (int d = 0; d < dims.length; d++) {
+        dims[d] = shape.d(d);
+      }
+      boolean input = engine.getTensorIOMode(name).value == TensorIOMode.kINPUT.value;
+      String dataType = EnumNames.nameOf(DataType.values(), t -> t.value, engine.getTensorDataType(name).value);
+      tensors.add(new IoTensors.IoTensor(name, input, dims, dataType));
+    }
+    return tensors;
+  }
+
+  /** A context for one engine instance: a pooled one, else a new one. */
+  synchronized IExecutionContext borrowContext() throws EngineException {
+    if (!idleContexts.isEmpty()) {
+      return idleContexts.pop();
+    }
+    IExecutionContext context = engine.createExecutionContext();
+    if (context == null || context.isNull()) {
+      throw new EngineException("TensorRT could not create an execution context for " + spec.name()
+          + " (out of GPU memory?)");
+    }
+    return context;
+  }
+
+  synchronized void returnContext(IExecutionContext context) {
+    idleContexts.push(context);
+  }
+
+  ModelSpec spec() {
+    return spec;
+  }
+
+  IoTensors.Binding binding() {
+    return binding;
+  }
+
+  BatchProfile profile() {
+    return profile;
+  }
+
+  PrecisionChoice precision() {
+    return precision;
+  }
+
+  int acceptedBatch() {
+    return acceptedBatch;
+  }
+
+  int deviceIndex() {
+    return deviceIndex;
+  }
+}
