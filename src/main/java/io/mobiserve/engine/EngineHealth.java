@@ -13,14 +13,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * is not accelerated either.
  *
  * <p>Thread-safe. Watchers are called on the reporting engine's thread, one transition at a time, in
- * order.
+ * order, while this object's lock is held; the state's readers never take that lock, so a watcher may read
+ * it.
  */
 public final class EngineHealth implements EngineHealthListener {
   private final boolean accelerated;
   private final String fallback;
   private final List<EngineHealthListener> watchers = new CopyOnWriteArrayList<>();
-  private int degradedInstances; // guarded by this
-  private String reason = ""; // guarded by this
+  // Written under this object's lock, read without it: watchers read them while the lock is held elsewhere.
+  private volatile int degradedInstances;
+  private volatile String reason = "";
 
   private EngineHealth(boolean accelerated, String fallback) {
     this.accelerated = accelerated;
@@ -85,22 +87,22 @@ public final class EngineHealth implements EngineHealthListener {
   }
 
   /** Whether some engine instance runs on its fallback now. */
-  public synchronized boolean degraded() {
+  public boolean degraded() {
     return degradedInstances > 0;
   }
 
   /** Why the engines are degraded (the latest failure), or empty while they are not. */
-  public synchronized String degradedReason() {
+  public String degradedReason() {
     return reason;
   }
 
   /** Accelerated, and no instance degraded: what the accelerated health service reports as SERVING. */
-  public synchronized boolean acceleratedAndHealthy() {
+  public boolean acceleratedAndHealthy() {
     return accelerated && degradedInstances == 0;
   }
 
   @Override
-  public synchronized String toString() {
+  public String toString() {
     return !accelerated ? "not accelerated"
         : degradedInstances > 0 ? "degraded: " + reason
         : "healthy";
