@@ -82,6 +82,13 @@ class RuntimeOptionsTest {
   }
 
   @Test
+  void unknownWords_exitWithTheConfigurationCode() {
+    int exitCode = Main.commandLine().execute("serve", "--fallback", "gpu");
+
+    assertThat(exitCode).isEqualTo(ExitCodes.CONFIGURATION);
+  }
+
+  @Test
   void unknownWords_areRefusedByTheParserNamingTheFlag() {
     assertThatThrownBy(() -> serve("--precision", "int8"))
         .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--precision").hasMessageContaining("int8");
