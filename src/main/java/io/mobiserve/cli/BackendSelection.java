@@ -1,26 +1,82 @@
 package io.mobiserve.cli;
 
 import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.engine.EngineHealth;
+import io.mobiserve.engine.FailoverEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
-import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
+import io.mobiserve.engine.tensorrt.TensorRtAvailability;
+import java.util.Optional;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * Chooses the engine for a {@code --backend} request and says why, so that the choice can be logged and
- * reported in ModelInfo.
+ * reported in ModelInfo and the metrics.
+ *
+ * <ul>
+ *   <li>{@code cpu}: ONNX Runtime; CUDA is never touched (the probe is not called).
+ *   <li>{@code auto}: TensorRT when the probe says it can run here, else ONNX Runtime, with the probe's
+ *       reason.
+ *   <li>{@code tensorrt}: TensorRT, or a {@link ConfigurationException} naming what is missing.
+ * </ul>
+ *
+ * With TensorRT and {@code --fallback cpu}, each instance is a {@link FailoverEngine} over a TensorRT and an
+ * ONNX Runtime instance, reporting to {@link #health()}.
  *
  * @param factory creates the chosen engine's instances
  * @param reason one sentence: which backend and why
+ * @param health what the instances report their failovers to; not accelerated on the CPU
  */
-record BackendSelection(EngineFactory factory, String reason) {
+record BackendSelection(EngineFactory factory, String reason, EngineHealth health) {
 
-  /** @throws ConfigurationException when the requested backend cannot run here */
-  static BackendSelection choose(Backend requested, OrtEngineOptions cpuOptions) {
-    EngineFactory cpu = model -> OrtEngine.open(model, cpuOptions);
-    return switch (requested) {
-      case CPU -> new BackendSelection(cpu, "cpu: requested with --backend cpu");
-      case AUTO -> new BackendSelection(cpu, "auto: this build has no TensorRT engine, so ONNX Runtime on the CPU");
-      case TENSORRT -> throw new ConfigurationException(
-          "--backend tensorrt: this build of mobiserve has no TensorRT engine yet; use --backend cpu or auto");
-    };
+  /**
+   * @param requested the {@code --backend} value
+   * @param fallback the {@code --fallback} value, for TensorRT
+   * @param gpu the CUDA device index ({@code --gpu})
+   * @param cpu creates ONNX Runtime instances
+   * @param tensorRt creates the TensorRT factory; called only when TensorRT is chosen
+   * @param probe says whether TensorRT can run on a device; never called for {@code cpu}
+   * @throws ConfigurationException when {@code tensorrt} is requested and cannot run here
+   */
+  static BackendSelection choose(Backend requested, Fallback fallback, int gpu, EngineFactory cpu,
+      Supplier<EngineFactory> tensorRt, IntFunction<TensorRtAvailability> probe) {
+    if (requested == Backend.CPU) {
+      return new BackendSelection(cpu, "cpu: requested with --backend cpu", EngineHealth.unaccelerated());
+    }
+    TensorRtAvailability availability = probeSafely(probe, gpu);
+    if (!availability.available()) {
+      if (requested == Backend.TENSORRT) {
+        throw new ConfigurationException("--backend tensorrt: TensorRT cannot run here: " + availability.reason()
+            + " (--backend auto runs on the CPU instead)");
+      }
+      return new BackendSelection(cpu, "auto: ONNX Runtime on the CPU because TensorRT cannot run here: "
+          + availability.reason(), EngineHealth.unaccelerated());
+    }
+    String why = (requested == Backend.AUTO ? "auto: TensorRT can run here" : "tensorrt: requested with --backend tensorrt")
+        + ", on " + device(availability, gpu);
+    if (fallback == Fallback.NONE) {
+      return new BackendSelection(tensorRt.get(), why + "; no fallback (--fallback none)",
+          EngineHealth.accelerated(""));
+    }
+    EngineHealth health = EngineHealth.accelerated(OrtEngine.BACKEND);
+    // The fallback instances are opened at start, beside the TensorRT ones, so that a failover never
+    // waits for an ONNX Runtime session to load.
+    EngineFactory failover = FailoverEngine.factory(tensorRt.get(), cpu, System::nanoTime, health);
+    return new BackendSelection(failover, why + "; ONNX Runtime on the CPU takes over if it fails", health);
+  }
+
+  /** The probe promises not to throw; a broken native library must not stop {@code auto} all the same. */
+  private static TensorRtAvailability probeSafely(IntFunction<TensorRtAvailability> probe, int gpu) {
+    try {
+      return probe.apply(gpu);
+    } catch (RuntimeException | LinkageError e) {
+      return new TensorRtAvailability(false, "probing TensorRT failed: " + e, Optional.empty());
+    }
+  }
+
+  private static String device(TensorRtAvailability availability, int gpu) {
+    return availability.device()
+        .map(d -> "GPU " + d.index() + " (" + d.name() + ", compute capability " + d.computeCapability() + ")")
+        .orElse("GPU " + gpu);
   }
 }

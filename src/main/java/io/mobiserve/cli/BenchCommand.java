@@ -21,6 +21,7 @@ import io.mobiserve.bench.Step;
 import io.mobiserve.bench.StepResult;
 import io.mobiserve.bench.StepTiming;
 import io.mobiserve.engine.EngineException;
+import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.server.ModelRuntime;
 import io.mobiserve.server.ServerLimits;
@@ -185,7 +186,8 @@ final class BenchCommand implements Callable<Integer> {
     ModelSpec spec = modelOptions.resolve();
     ModelRuntime runtime;
     try {
-      runtime = ModelRuntime.start(spec, selection.factory(), runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()));
+      runtime = ModelRuntime.start(spec, selection.factory(), runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()),
+          ServerMetrics.DISABLED, selection.health());
     } catch (EngineException e) {
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }

@@ -1,5 +1,7 @@
 package io.mobiserve.cli;
 
+import picocli.CommandLine;
+
 /**
  * The process's exit codes: 0 success, 1 a failed call or run, 2 bad usage or a configuration that
  * cannot be served (a bad flag, an unservable model, a backend that is not available).
@@ -12,6 +14,7 @@ final class ExitCodes {
   private ExitCodes() {}
 
   static int of(Throwable t) {
-    return t instanceof ConfigurationException ? CONFIGURATION : FAILED;
+    // A value picocli cannot parse (--fallback gpu, --max-batch lots) is as much bad usage as one we refuse.
+    return t instanceof ConfigurationException || t instanceof CommandLine.ParameterException ? CONFIGURATION : FAILED;
   }
 }

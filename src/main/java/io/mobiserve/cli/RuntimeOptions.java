@@ -1,18 +1,26 @@
 package io.mobiserve.cli;
 
 import io.mobiserve.batching.BatchingConfig;
+import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
+import io.mobiserve.engine.tensorrt.Precision;
+import io.mobiserve.engine.tensorrt.TensorRtAvailability;
+import io.mobiserve.engine.tensorrt.TensorRtEngineFactory;
+import io.mobiserve.engine.tensorrt.TensorRtOptions;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.server.ModelRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import picocli.CommandLine.Option;
 
 /**
- * How the model runs: engine instances and threads, and how images are merged into engine batches. Shared
- * by {@code serve} and {@code bench --in-process}, so that the in-process ceiling runs exactly as the
- * server does.
+ * How the model runs: the backend and its GPU settings, engine instances and threads, and how images are
+ * merged into engine batches. Shared by {@code serve} and {@code bench --in-process}, so that the in-process
+ * ceiling runs exactly as the server does; {@code serve --config} files set the same options.
  */
 final class RuntimeOptions {
   /** Images waiting for a preprocessing thread before calls get RESOURCE_EXHAUSTED. */
@@ -20,6 +28,21 @@ final class RuntimeOptions {
 
   @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or tensorrt (default: ${DEFAULT-VALUE}).")
   Backend backend;
+
+  @Option(names = "--precision", defaultValue = "auto", paramLabel = "auto|fp32|fp16", description = "TensorRT's precision; auto is fp16 where the GPU is fast at it (default: ${DEFAULT-VALUE}).")
+  Precision precision;
+
+  @Option(names = "--engine-cache", paramLabel = "DIR", description = "Where TensorRT engines are built once and reused (default: ~/.cache/mobiserve/engines).")
+  Path engineCache;
+
+  @Option(names = "--workspace-mb", defaultValue = "1024", description = "GPU memory TensorRT's builder may use, MiB (default: ${DEFAULT-VALUE}).")
+  int workspaceMb;
+
+  @Option(names = "--gpu", defaultValue = "0", paramLabel = "N", description = "The CUDA device to run on (default: ${DEFAULT-VALUE}).")
+  int gpu;
+
+  @Option(names = "--fallback", defaultValue = "cpu", paramLabel = "cpu|none", description = "When the GPU fails while serving: cpu runs the batch on ONNX Runtime at once and until the GPU recovers; none fails the batch (default: ${DEFAULT-VALUE}).")
+  Fallback fallback;
 
   @Option(names = "--max-batch", defaultValue = "16", description = "Most images in one engine batch; 1 turns batching off (default: ${DEFAULT-VALUE}).")
   int maxBatch;
@@ -55,9 +78,46 @@ final class RuntimeOptions {
     }
   }
 
-  /** The engine for {@code --backend}, with these settings, and why it was chosen. */
+  /**
+   * The engine for {@code --backend}, with these settings, and why it was chosen.
+   *
+   * @throws ConfigurationException naming a bad setting, or TensorRT's absence with {@code --backend tensorrt}
+   */
   BackendSelection backendSelection(int cores) {
-    return BackendSelection.choose(backend, engineOptions(cores));
+    return backendSelection(cores, TensorRtAvailability::probe);
+  }
+
+  /** As {@link #backendSelection(int)}, with the probe that says whether TensorRT can run here. */
+  BackendSelection backendSelection(int cores, IntFunction<TensorRtAvailability> probe) {
+    OrtEngineOptions cpuOptions = engineOptions(cores);
+    TensorRtOptions gpuOptions = tensorRtOptions();
+    if (backend == Backend.CPU && precision == Precision.FP16) {
+      throw new ConfigurationException("--precision fp16 needs --backend tensorrt or auto: ONNX Runtime on the CPU runs fp32");
+    }
+    return BackendSelection.choose(backend, fallback, gpu, model -> OrtEngine.open(model, cpuOptions),
+        () -> new TensorRtEngineFactory(gpuOptions), probe);
+  }
+
+  /**
+   * The TensorRT settings: the optimization profile is tuned for the largest preferred batch within the max
+   * batch (else the max batch) and accepts up to the max batch.
+   */
+  TensorRtOptions tensorRtOptions() {
+    if (workspaceMb < 1) {
+      throw new ConfigurationException("--workspace-mb must be at least 1, not " + workspaceMb);
+    }
+    if (gpu < 0) {
+      throw new ConfigurationException("--gpu must be a CUDA device index, 0 or more, not " + gpu);
+    }
+    Path cache = engineCache != null ? engineCache : TensorRtOptions.defaultEngineCacheDir();
+    if (Files.exists(cache) && !Files.isDirectory(cache)) {
+      throw new ConfigurationException("--engine-cache " + cache + " is a file, not a folder");
+    }
+    BatchingConfig batching = toConfig();
+    int maxBatch = batching.maxBatch();
+    // BatchingConfig has already refused preferred sizes over the max batch.
+    int optBatch = batching.preferredBatchSizes().isEmpty() ? maxBatch : batching.preferredBatchSizes().last();
+    return new TensorRtOptions(precision, cache, workspaceMb * (1L << 20), optBatch, maxBatch, gpu);
   }
 
   /** The engine settings: threads per instance, and the max batch. */

@@ -82,10 +82,12 @@ final class ServeCommand implements Callable<Integer> {
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new ConfigurationException("--metrics-port must be within 0..65535, not " + metricsPort);
     }
-    log.info("config host={} port={} metrics_port={} model={} backend={} instances={} threads_per_instance={}"
+    log.info("config host={} port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
+            + " instances={} threads_per_instance={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
-        host, port, metricsPort == null ? "off" : metricsPort, model.name(), runtimeOptions.backend, runtimeOptions.instances,
+        host, port, metricsPort == null ? "off" : metricsPort, model.name(), runtimeOptions.backend,
+        runtimeOptions.fallback, runtimeOptions.gpu, runtimeOptions.precision, runtimeOptions.instances,
         engineOptions.intraOpThreads(), batching.maxBatch(), batching.preferredBatchSizes(),
         runtimeOptions.maxQueueDelayMicros, batching.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
         maxPixels, maxMessageBytes, shutdownGraceSeconds);
@@ -114,7 +116,8 @@ final class ServeCommand implements Callable<Integer> {
 
     ModelRuntime runtime;
     try {
-      runtime = ModelRuntime.start(model, selection.factory(), runtimeOptions.runtimeOptions(cores, limits.image()), metrics);
+      runtime = ModelRuntime.start(model, selection.factory(), runtimeOptions.runtimeOptions(cores, limits.image()),
+          metrics, selection.health());
       metrics.backendChosen(runtime.engineInfo().backend(), selection.reason());
       long start = System.nanoTime();
       runtime.warmUp();

@@ -102,7 +102,22 @@ public final class PrometheusMetrics implements ServerMetrics {
       .labelNames("backend", "reason")
       .register(registry);
 
+  private final Gauge degraded = Gauge.builder()
+      .name("mobiserve_engine_degraded")
+      .help("1 while batches run on the fallback engine because the accelerated engine failed, else 0")
+      .register(registry);
+  private final Info degradedInfo = Info.builder()
+      .name("mobiserve_engine_degraded_reason_info")
+      .help("Why the engine is degraded; present only while it is")
+      .labelNames("reason")
+      .register(registry);
+  private final Counter failoverBatches = Counter.builder()
+      .name("mobiserve_failover_batches_total")
+      .help("Engine batches answered by the fallback engine because the accelerated engine failed or is degraded")
+      .register(registry);
+
   private volatile String backend = "unknown";
+  private String degradedReason; // guarded by degradedInfo
   private volatile IntSupplier queuedImages = () -> 0;
 
   private PrometheusMetrics() {
@@ -118,6 +133,7 @@ public final class PrometheusMetrics implements ServerMetrics {
     for (Refusal refusal : Refusal.values()) {
       dropped.labelValues(label(refusal));
     }
+    degraded.set(0);
   }
 
   /** Metrics in a new registry of their own. */
@@ -201,6 +217,31 @@ public final class PrometheusMetrics implements ServerMetrics {
   @Override
   public void backendChosen(String backend, String reason) {
     backendInfo.setLabelValues(backend, reason);
+  }
+
+  @Override
+  public void degraded(String reason) {
+    synchronized (degradedInfo) {
+      degradedReason = reason;
+      degradedInfo.setLabelValues(reason);
+      degraded.set(1);
+    }
+  }
+
+  @Override
+  public void recovered() {
+    synchronized (degradedInfo) {
+      if (degradedReason != null) {
+        degradedInfo.remove(degradedReason);
+        degradedReason = null;
+      }
+      degraded.set(0);
+    }
+  }
+
+  @Override
+  public void failedOver(int images) {
+    failoverBatches.inc();
   }
 
   private static String label(Enum<?> value) {

@@ -3,19 +3,21 @@ package io.mobiserve.metrics;
 import io.mobiserve.batching.Priority;
 import io.mobiserve.batching.SchedulerListener;
 import io.mobiserve.batching.SchedulingException;
+import io.mobiserve.engine.EngineHealthListener;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.pipeline.PipelineListener;
 import java.util.function.IntSupplier;
 
 /**
  * Everything the server measures, in one place: calls (from the RPC front end), preprocessing (from the
- * pipeline), queueing and batches (from the scheduler), and what is being served.
+ * pipeline), queueing and batches (from the scheduler), what is being served, and whether the accelerated
+ * engine has failed over to its fallback (from the engines' health, for the runtime as a whole).
  *
  * <p>Two implementations: {@link #DISABLED}, which records nothing and registers nothing, and {@link
  * PrometheusMetrics}, which records into a Prometheus registry. Code that reports takes a {@code
  * ServerMetrics} and never checks which. Every method is thread-safe, fast and does not throw.
  */
-public interface ServerMetrics extends RequestListener, PipelineListener, SchedulerListener {
+public interface ServerMetrics extends RequestListener, PipelineListener, SchedulerListener, EngineHealthListener {
 
   /**
    * A model runtime has started.
@@ -60,6 +62,15 @@ public interface ServerMetrics extends RequestListener, PipelineListener, Schedu
 
     @Override
     public void backendChosen(String backend, String reason) {}
+
+    @Override
+    public void degraded(String reason) {}
+
+    @Override
+    public void recovered() {}
+
+    @Override
+    public void failedOver(int images) {}
 
     @Override
     public String toString() {

@@ -7,6 +7,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.engine.EngineHealth;
+import io.mobiserve.engine.EngineHealthListener;
 import io.mobiserve.metrics.RequestListener;
 import io.mobiserve.metrics.ServerMetrics;
 import java.io.IOException;
@@ -23,10 +25,16 @@ import org.slf4j.LoggerFactory;
  * <p>It listens before the model is loaded so that health checks can watch the load: the health
  * service answers NOT_SERVING until {@link #serve} is called, SERVING from then on, and NOT_SERVING
  * again once {@link #shutdown} begins. ClassifyService answers UNAVAILABLE while no model is served.
+ *
+ * <p>A third health service name, {@value #ACCELERATED_SERVICE_NAME}, is SERVING only while an accelerated
+ * backend runs the model: NOT_SERVING while it has failed over to its fallback, and always on a CPU
+ * backend. "" and ClassifyService stay SERVING through a failover, since every image is still answered.
  */
 public final class MobiserveServer {
   private static final Logger log = LoggerFactory.getLogger(MobiserveServer.class);
   private static final String SERVICE_NAME = ClassifyServiceGrpc.SERVICE_NAME;
+  /** The health service name that is SERVING only while the accelerated backend is healthy. */
+  public static final String ACCELERATED_SERVICE_NAME = SERVICE_NAME + "/accelerated";
 
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -46,6 +54,7 @@ public final class MobiserveServer {
         .build();
     health.setStatus("", ServingStatus.NOT_SERVING);
     health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
+    health.setStatus(ACCELERATED_SERVICE_NAME, ServingStatus.NOT_SERVING);
   }
 
   /**
@@ -78,11 +87,45 @@ public final class MobiserveServer {
     return server.getPort();
   }
 
-  /** Starts serving {@code ready}; health turns SERVING. */
+  /**
+   * Starts serving {@code ready}; health turns SERVING, and the accelerated service name follows the
+   * engines' health from now on.
+   */
   public void serve(ServingModel ready) {
     model.set(ready);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    AcceleratedStatus accelerated = new AcceleratedStatus(ready.health());
+    ready.health().watch(accelerated);
+    accelerated.update();
+  }
+
+  /** Keeps {@value #ACCELERATED_SERVICE_NAME}'s status in step with the engines' health. */
+  private final class AcceleratedStatus implements EngineHealthListener {
+    private final EngineHealth engines;
+
+    AcceleratedStatus(EngineHealth engines) {
+      this.engines = engines;
+    }
+
+    /** Sets the status from the engines' state now; serialized, so the last update wins with the latest state. */
+    synchronized void update() {
+      health.setStatus(ACCELERATED_SERVICE_NAME,
+          engines.acceleratedAndHealthy() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }
+
+    @Override
+    public void degraded(String reason) {
+      update();
+    }
+
+    @Override
+    public void recovered() {
+      update();
+    }
+
+    @Override
+    public void failedOver(int images) {}
   }
 
   /**

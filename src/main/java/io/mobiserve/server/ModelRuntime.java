@@ -5,6 +5,7 @@ import io.mobiserve.batching.BatchingConfig;
 import io.mobiserve.batching.DynamicBatcher;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.engine.EngineHealth;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.metrics.ServerMetrics;
@@ -97,9 +98,12 @@ public final class ModelRuntime implements AutoCloseable {
   private final ExecutorService preprocessPool;
   private final ExecutorService postprocessPool;
   private final ClassificationPipeline pipeline;
+  private final EngineHealth health;
 
-  private ModelRuntime(ModelSpec model, List<InferenceEngine> engines, Options options, ServerMetrics metrics) {
+  private ModelRuntime(ModelSpec model, List<InferenceEngine> engines, Options options, ServerMetrics metrics,
+      EngineHealth health) {
     this.model = model;
+    this.health = health;
     this.engineInfo = engines.get(0).info();
     // The engine's max batch is the upper bound: the default (16) must also run a model exported with a
     // smaller fixed batch.
@@ -119,6 +123,7 @@ public final class ModelRuntime implements AutoCloseable {
         postprocessPool,
         metrics);
     metrics.modelLoaded(model.name(), engineInfo, scheduler::queuedImages);
+    health.watch(metrics);
   }
 
   /** Creates the engine instances and everything around them, measuring nothing. */
@@ -134,6 +139,20 @@ public final class ModelRuntime implements AutoCloseable {
    */
   public static ModelRuntime start(ModelSpec model, EngineFactory factory, Options options, ServerMetrics metrics)
       throws EngineException {
+    return start(model, factory, options, metrics, EngineHealth.unaccelerated());
+  }
+
+  /**
+   * Creates the engine instances and everything around them, for engines that report their health.
+   *
+   * @param metrics told about preprocessing, queueing and every engine batch, about the model once the
+   *     engines are up, and about failovers
+   * @param health what {@code factory}'s instances report to (see {@link
+   *     io.mobiserve.engine.FailoverEngine}); the server reads it for health checks and ModelInfo
+   */
+  public static ModelRuntime start(
+      ModelSpec model, EngineFactory factory, Options options, ServerMetrics metrics, EngineHealth health)
+      throws EngineException {
     List<InferenceEngine> engines = new ArrayList<>();
     try {
       for (int i = 0; i < options.instances(); i++) {
@@ -143,7 +162,7 @@ public final class ModelRuntime implements AutoCloseable {
       engines.forEach(InferenceEngine::close);
       throw e;
     }
-    return new ModelRuntime(model, engines, options, metrics);
+    return new ModelRuntime(model, engines, options, metrics, health);
   }
 
   public ClassificationPipeline pipeline() {
@@ -162,6 +181,11 @@ public final class ModelRuntime implements AutoCloseable {
 
   public EngineInfo engineInfo() {
     return engineInfo;
+  }
+
+  /** Whether the engines are accelerated, and whether they have failed over to their fallback now. */
+  public EngineHealth health() {
+    return health;
   }
 
   /** The number of preprocessed images waiting for an engine. */

@@ -41,7 +41,8 @@ final class ProtoMapping {
   }
 
   static ModelInfo modelInfo(
-      ModelSpec model, EngineInfo engine, int maxBatch, String backendReason, ServerLimits limits) {
+      ModelSpec model, EngineInfo engine, int maxBatch, String backendReason, String fallback,
+      ServerLimits limits) {
     io.mobiserve.model.Preprocessing pre = model.preprocessing();
     Preprocessing.Builder preprocessing = Preprocessing.newBuilder()
         .setResizeShortSide(pre.resizeShortSide())
@@ -67,6 +68,7 @@ final class ProtoMapping {
         .setHasLabels(model.labels().isPresent())
         .setBackend(engine.backend())
         .setBackendReason(backendReason)
+        .setFallback(fallback)
         .setPrecision(engine.precision())
         .setMaxBatch(maxBatch)
         .setTrained(model.trained())

@@ -1,23 +1,59 @@
 package io.mobiserve.server;
 
 import io.mobiserve.api.v1.ModelInfo;
+import io.mobiserve.engine.EngineHealth;
 import io.mobiserve.pipeline.ClassificationPipeline;
+import java.util.Objects;
 
 /**
- * A model ready to serve: its pipeline, its request checks and its description.
- *
- * @param pipeline classifies images
- * @param info what GetModelInfo answers
- * @param limits the request limits
+ * A model ready to serve: its pipeline, its request checks, its description and its engines' health.
+ * Thread-safe and immutable, except that {@link #info()} reads the engines' health at each call.
  */
-public record ServingModel(ClassificationPipeline pipeline, ModelInfo info, ServerLimits limits) {
+public final class ServingModel {
+  private final ClassificationPipeline pipeline;
+  private final ModelInfo staticInfo;
+  private final ServerLimits limits;
+  private final EngineHealth health;
+
+  private ServingModel(ClassificationPipeline pipeline, ModelInfo staticInfo, ServerLimits limits,
+      EngineHealth health) {
+    this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+    this.staticInfo = Objects.requireNonNull(staticInfo, "staticInfo");
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.health = Objects.requireNonNull(health, "health");
+  }
 
   /** Serves {@code runtime}'s pipeline, describing it with the backend and the reason it was chosen. */
   public static ServingModel of(ModelRuntime runtime, String backendReason, ServerLimits limits) {
     return new ServingModel(
         runtime.pipeline(),
-        ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), runtime.maxBatch(), backendReason, limits),
-        limits);
+        ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), runtime.maxBatch(), backendReason,
+            runtime.health().fallback(), limits),
+        limits,
+        runtime.health());
+  }
+
+  /** Classifies images. */
+  public ClassificationPipeline pipeline() {
+    return pipeline;
+  }
+
+  /** What GetModelInfo answers now: the model, and whether the engines run on their fallback right now. */
+  public ModelInfo info() {
+    if (!health.degraded()) {
+      return staticInfo;
+    }
+    return staticInfo.toBuilder().setDegraded(true).setDegradedReason(health.degradedReason()).build();
+  }
+
+  /** The request limits. */
+  public ServerLimits limits() {
+    return limits;
+  }
+
+  /** The engines' health, for the health service. */
+  public EngineHealth health() {
+    return health;
   }
 
   RequestParser parser() {

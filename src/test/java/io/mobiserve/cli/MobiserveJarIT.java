@@ -5,6 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.GetModelInfoRequest;
+import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.testing.TestImages;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -85,7 +93,29 @@ class MobiserveJarIT {
   @Test
   void serve_logsThatTheBuiltInModelIsUntrainedAndWhichBackendRuns() throws IOException {
     String log = Files.readString(serverLog);
-    assertThat(log).contains("UNTRAINED").contains("backend auto:").contains("CPU");
+    assertThat(log).contains("UNTRAINED")
+        .contains("backend auto: ONNX Runtime on the CPU because TensorRT cannot run here: ");
+  }
+
+  @Test
+  void serveAuto_withoutAGpu_servesOnTheCpuAndModelInfoSaysWhy() throws Exception {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      ModelInfo info = ClassifyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .getModelInfo(GetModelInfoRequest.getDefaultInstance());
+      HealthCheckResponse accelerated = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.newBuilder().setService("mobiserve.v1.ClassifyService/accelerated").build());
+
+      assertThat(info.getBackend()).isEqualTo("onnxruntime-cpu");
+      assertThat(info.getBackendReason()).startsWith("auto: ONNX Runtime on the CPU because TensorRT cannot run here: ")
+          .hasSizeGreaterThan("auto: ONNX Runtime on the CPU because TensorRT cannot run here: ".length());
+      assertThat(Files.readString(serverLog)).contains(info.getBackendReason());
+      assertThat(info.getDegraded()).isFalse();
+      assertThat(info.getFallback()).isEmpty();
+      assertThat(accelerated.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -128,8 +158,19 @@ class MobiserveJarIT {
     Run run = run("serve", "--backend", "tensorrt", "--port", "0");
 
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("TensorRT");
+    String prefix = "error: --backend tensorrt: TensorRT cannot run here: ";
+    assertThat(run.err()).startsWith(prefix);
+    // The probe's own reason names what is missing.
+    assertThat(run.err().substring(prefix.length())).containsPattern("(?i)tensorrt|cuda|nvinfer|driver");
     assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(30);
+  }
+
+  @Test
+  void serve_refusesAnUnknownFallbackWithExitCodeTwoNamingTheFlag() throws Exception {
+    Run run = run("serve", "--fallback", "gpu", "--port", "0");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--fallback").contains("gpu");
   }
 
   @Test

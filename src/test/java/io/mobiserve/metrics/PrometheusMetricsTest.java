@@ -132,6 +132,30 @@ class PrometheusMetricsTest {
   }
 
   @Test
+  void failover_showsAsADegradedGaugeWithItsReasonAndACountOfFallbackBatches() {
+    assertThat(scrape().get("mobiserve_engine_degraded")).isZero();
+    assertThat(scrape().get("mobiserve_failover_batches_total")).isZero();
+
+    metrics.degraded("tensorrt failed: CUDA error 700");
+    metrics.failedOver(4);
+    metrics.failedOver(1);
+
+    Scrape degraded = scrape();
+    assertThat(degraded.get("mobiserve_engine_degraded")).isEqualTo(1);
+    assertThat(degraded.get("mobiserve_engine_degraded_reason_info", "reason", "tensorrt failed: CUDA error 700"))
+        .isEqualTo(1);
+    assertThat(degraded.get("mobiserve_failover_batches_total")).isEqualTo(2);
+
+    metrics.recovered();
+
+    Scrape recovered = scrape();
+    assertThat(recovered.get("mobiserve_engine_degraded")).isZero();
+    assertThat(recovered.value("mobiserve_engine_degraded_reason_info", "reason", "tensorrt failed: CUDA error 700"))
+        .isEmpty();
+    assertThat(recovered.get("mobiserve_failover_batches_total")).isEqualTo(2);
+  }
+
+  @Test
   void scrape_isTheTextFormatWithATypeForEveryMetric_andNoOthers() {
     metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32", 8), () -> 0);
     metrics.backendChosen("onnxruntime-cpu", "auto");
@@ -155,7 +179,9 @@ class PrometheusMetricsTest {
         .contains("# TYPE mobiserve_queue_images gauge")
         .contains("# TYPE mobiserve_dropped_images_total counter")
         .contains("# TYPE mobiserve_model_info gauge")
-        .contains("# TYPE mobiserve_backend_info gauge");
+        .contains("# TYPE mobiserve_backend_info gauge")
+        .contains("# TYPE mobiserve_engine_degraded gauge")
+        .contains("# TYPE mobiserve_failover_batches_total counter");
     assertThat(text.lines().filter(line -> line.startsWith("# TYPE")))
         .allMatch(line -> line.startsWith("# TYPE mobiserve_"));
   }
@@ -173,6 +199,9 @@ class PrometheusMetricsTest {
     disabled.batchExecuted(0, 1, 1, false);
     disabled.modelLoaded("m", new EngineInfo("b", "fp32", 1), () -> 1);
     disabled.backendChosen("b", "r");
+    disabled.degraded("r");
+    disabled.failedOver(1);
+    disabled.recovered();
 
     assertThat(disabled).isNotInstanceOf(PrometheusMetrics.class);
   }

@@ -245,6 +245,17 @@ class DigitsEndToEndTest {
   }
 
   @Test
+  void health_ofTheAcceleratedServiceIsNotServingOnTheCpu() {
+    HealthCheckResponse response = HealthGrpc.newBlockingStub(server.channel())
+        .check(HealthCheckRequest.newBuilder().setService(MobiserveServer.ACCELERATED_SERVICE_NAME).build());
+    ModelInfo info = server.blockingStub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
+
+    assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+    assertThat(info.getDegraded()).isFalse();
+    assertThat(info.getFallback()).isEmpty();
+  }
+
+  @Test
   void reflection_listsClassifyServiceAndHealth() throws Exception {
     CompletableFuture<List<String>> services = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(server.channel())

@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.engine.EngineHealth;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.server.MobiserveServer;
@@ -36,11 +37,17 @@ public final class RunningServer implements AutoCloseable {
   public RunningServer(
       ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits, ServerMetrics metrics)
       throws Exception {
-    runtime = ModelRuntime.start(model, engines, options, metrics);
+    this(model, engines, options, limits, metrics, EngineHealth.unaccelerated(), "cpu: test");
+  }
+
+  /** A server whose engines report their health to {@code health}, as {@code serve --backend tensorrt} does. */
+  public RunningServer(ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits,
+      ServerMetrics metrics, EngineHealth health, String backendReason) throws Exception {
+    runtime = ModelRuntime.start(model, engines, options, metrics, health);
     runtime.warmUp();
     server = MobiserveServer.start(
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers, metrics);
-    server.serve(ServingModel.of(runtime, "cpu: test", limits));
+    server.serve(ServingModel.of(runtime, backendReason, limits));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext()
         .maxInboundMessageSize(64 << 20)

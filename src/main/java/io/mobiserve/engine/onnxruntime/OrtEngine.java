@@ -37,7 +37,8 @@ public final class OrtEngine implements InferenceEngine {
   /** ORT allows one environment per process; every session in this JVM shares it. */
   private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
-  private static final String BACKEND = "onnxruntime-cpu";
+  /** The backend's name in {@link EngineInfo}, logs, metrics and ModelInfo. */
+  public static final String BACKEND = "onnxruntime-cpu";
 
   private final OrtSession session;
   private final String inputName;

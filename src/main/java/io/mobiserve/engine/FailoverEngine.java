@@ -1,0 +1,179 @@
+package io.mobiserve.engine;
+
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One engine instance that keeps answering when its accelerated engine fails: a batch the primary (GPU)
+ * engine fails on is run again at once on the fallback (CPU) engine, so no image loses its answer.
+ *
+ * <p>After a failure the instance is <em>degraded</em>: batches go straight to the fallback, and the
+ * primary is tried again after a back-off (1 s, doubling up to 60 s by default). A batch the primary runs
+ * recovers the instance. Each transition is reported once to the {@link EngineHealthListener} and logged
+ * once (WARN on degrading, INFO on recovering).
+ *
+ * <p>{@link #info()} always describes the primary — its backend and precision — with the smaller of the two
+ * engines' max batch, whether or not the instance is degraded: it is read once at start to size batches,
+ * and names the backend that was configured. Whether the fallback is running now is {@link #degraded()} and
+ * the listener's business.
+ *
+ * <p>Like every {@link InferenceEngine}, one batch at a time: {@link #infer} must not be called
+ * concurrently. {@link #info()} and {@link #degraded()} are safe from any thread.
+ */
+public final class FailoverEngine implements InferenceEngine {
+  private static final Logger log = LoggerFactory.getLogger(FailoverEngine.class);
+
+  /** The first wait before the primary is tried again. */
+  public static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  /** The longest wait before the primary is tried again. */
+  public static final Duration LONGEST_RETRY = Duration.ofSeconds(60);
+
+  private final InferenceEngine primary;
+  private final InferenceEngine fallback;
+  private final LongSupplier nanoClock;
+  private final EngineHealthListener listener;
+  private final RetryBackoff backoff;
+  private final EngineInfo info;
+
+  private volatile String degradedReason; // null while healthy
+  private long retryAtNanos;
+
+  /**
+   * @param primary the engine that runs batches while it works; closed with this one
+   * @param fallback the engine that answers while the primary fails; already open, so that a failover
+   *     never waits for a session to load; closed with this one
+   * @param nanoClock reads the time in nanoseconds ({@code System::nanoTime}; a fake one in tests)
+   * @param listener told of each transition and of each batch the fallback answers
+   */
+  public FailoverEngine(InferenceEngine primary, InferenceEngine fallback, LongSupplier nanoClock,
+      EngineHealthListener listener) {
+    this(primary, fallback, nanoClock, listener, FIRST_RETRY, LONGEST_RETRY);
+  }
+
+  /** As above, with the back-off's first and longest waits. */
+  public FailoverEngine(InferenceEngine primary, InferenceEngine fallback, LongSupplier nanoClock,
+      EngineHealthListener listener, Duration firstRetry, Duration longestRetry) {
+    this.primary = Objects.requireNonNull(primary, "primary");
+    this.fallback = Objects.requireNonNull(fallback, "fallback");
+    this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.backoff = new RetryBackoff(firstRetry, longestRetry);
+    EngineInfo first = primary.info();
+    this.info = new EngineInfo(first.backend(), first.precision(),
+        Math.min(first.maxBatch(), fallback.info().maxBatch()));
+  }
+
+  /**
+   * A factory of failover instances: each pairs a new {@code primary} instance with a new {@code fallback}
+   * instance, both created at once (eagerly), all reporting to {@code listener}.
+   */
+  public static EngineFactory factory(EngineFactory primary, EngineFactory fallback, LongSupplier nanoClock,
+      EngineHealthListener listener) {
+    return model -> {
+      InferenceEngine accelerated = primary.create(model);
+      try {
+        return new FailoverEngine(accelerated, fallback.create(model), nanoClock, listener);
+      } catch (EngineException | RuntimeException e) {
+        accelerated.close();
+        throw e;
+      }
+    };
+  }
+
+  @Override
+  public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+    String primaryFailure = degradedReason;
+    if (primaryFailure == null || nanoClock.getAsLong() - retryAtNanos >= 0) {
+      try {
+        // A duplicate: whatever the primary does to its position, the fallback reads the same batch.
+        Logits logits = primary.infer(input.duplicate(), batchSize);
+        if (logits.batchSize() != batchSize) {
+          throw new EngineException(primary.info().backend() + " answered " + logits.batchSize()
+              + " images of a batch of " + batchSize);
+        }
+        if (primaryFailure != null) {
+          recover();
+        }
+        return logits;
+      } catch (EngineException | RuntimeException | Error e) {
+        primaryFailure = primaryFailed(e);
+      }
+    }
+    return onFallback(input, batchSize, primaryFailure);
+  }
+
+  private String primaryFailed(Throwable failure) {
+    String reason = primary.info().backend() + " failed: " + describe(failure);
+    boolean wasHealthy = degradedReason == null;
+    long delay = backoff.nextDelayNanos();
+    retryAtNanos = nanoClock.getAsLong() + delay;
+    degradedReason = reason;
+    String retry = Duration.ofNanos(delay).toMillis() + " ms";
+    if (wasHealthy) {
+      log.warn("degraded: {}; batches run on {} now, {} is tried again in {}", reason, fallback.info().backend(),
+          primary.info().backend(), retry);
+      log.debug("{} failure", primary.info().backend(), failure);
+      listener.degraded(reason);
+    } else {
+      log.info("{} still fails ({}); tried again in {}", primary.info().backend(), describe(failure), retry);
+    }
+    return reason;
+  }
+
+  private void recover() {
+    degradedReason = null;
+    backoff.reset();
+    log.info("recovered: {} runs batches again", primary.info().backend());
+    listener.recovered();
+  }
+
+  private Logits onFallback(FloatBuffer input, int batchSize, String primaryFailure) throws EngineException {
+    Logits logits;
+    try {
+      logits = fallback.infer(input.duplicate(), batchSize);
+    } catch (EngineException | RuntimeException | Error e) {
+      throw new EngineException("both engines failed: " + primaryFailure + "; then the fallback "
+          + fallback.info().backend() + " failed: " + describe(e), e);
+    }
+    listener.failedOver(batchSize);
+    return logits;
+  }
+
+  private static String describe(Throwable failure) {
+    return failure instanceof EngineException ? failure.getMessage() : failure.toString();
+  }
+
+  /** Whether batches run on the fallback now. */
+  public boolean degraded() {
+    return degradedReason != null;
+  }
+
+  /** Why the instance is degraded, or empty while it is healthy. */
+  public String degradedReason() {
+    String reason = degradedReason;
+    return reason == null ? "" : reason;
+  }
+
+  /** The fallback engine's description. */
+  public EngineInfo fallbackInfo() {
+    return fallback.info();
+  }
+
+  @Override
+  public EngineInfo info() {
+    return info;
+  }
+
+  @Override
+  public void close() {
+    try {
+      primary.close();
+    } finally {
+      fallback.close();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.mobiserve.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EngineHealthTest {
+  private final List<String> events = new ArrayList<>();
+  private final EngineHealthListener watcher = new EngineHealthListener() {
+    @Override
+    public void degraded(String reason) {
+      events.add("degraded: " + reason);
+    }
+
+    @Override
+    public void recovered() {
+      events.add("recovered");
+    }
+
+    @Override
+    public void failedOver(int images) {
+      events.add("failed over " + images);
+    }
+  };
+
+  @Test
+  void instances_degradeTheWholeOnceAndRecoverItWhenTheLastRecovers() {
+    EngineHealth health = EngineHealth.accelerated("onnxruntime-cpu");
+    health.watch(watcher);
+
+    health.degraded("instance 0: CUDA error");
+    health.degraded("instance 1: CUDA error");
+    health.recovered();
+    assertThat(health.degraded()).isTrue();
+    health.recovered();
+
+    assertThat(events).containsExactly("degraded: instance 0: CUDA error", "recovered");
+    assertThat(health.degraded()).isFalse();
+    assertThat(health.degradedReason()).isEmpty();
+    assertThat(health.acceleratedAndHealthy()).isTrue();
+  }
+
+  @Test
+  void watch_tellsALateWatcherThatTheEnginesAreDegraded() {
+    EngineHealth health = EngineHealth.accelerated("onnxruntime-cpu");
+    health.degraded("CUDA error");
+
+    health.watch(watcher);
+
+    assertThat(events).containsExactly("degraded: CUDA error");
+    assertThat(health.acceleratedAndHealthy()).isFalse();
+  }
+
+  @Test
+  void failedOver_isPassedOnForEveryBatch() {
+    EngineHealth health = EngineHealth.accelerated("onnxruntime-cpu");
+    health.watch(watcher);
+
+    health.failedOver(3);
+    health.failedOver(1);
+
+    assertThat(events).containsExactly("failed over 3", "failed over 1");
+  }
+
+  @Test
+  void unaccelerated_isNeverAcceleratedAndHasNoFallback() {
+    EngineHealth health = EngineHealth.unaccelerated();
+
+    assertThat(health.accelerated()).isFalse();
+    assertThat(health.acceleratedAndHealthy()).isFalse();
+    assertThat(health.fallback()).isEmpty();
+    assertThat(health.degraded()).isFalse();
+  }
+}

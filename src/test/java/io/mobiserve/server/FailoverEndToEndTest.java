@@ -1,0 +1,165 @@
+package io.mobiserve.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.mobiserve.api.v1.ClassifyRequest;
+import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.EncodedImage;
+import io.mobiserve.api.v1.GetModelInfoRequest;
+import io.mobiserve.api.v1.Image;
+import io.mobiserve.api.v1.ModelInfo;
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.engine.EngineHealth;
+import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.engine.FailoverEngine;
+import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.onnxruntime.OrtEngine;
+import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
+import io.mobiserve.metrics.PrometheusMetrics;
+import io.mobiserve.model.ModelOverrides;
+import io.mobiserve.model.ModelSpec;
+import io.mobiserve.model.OnnxModelLoader;
+import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.DigitsFixture.Sample;
+import io.mobiserve.testing.RunningServer;
+import io.mobiserve.testing.Scrape;
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A failover seen from outside, through a real server (Netty, OpenCV, ONNX Runtime on the digits fixture):
+ * the "GPU" engine is ONNX Runtime in disguise that can be made to throw a CUDA error, the fallback a real
+ * ONNX Runtime session. Answers keep coming; ModelInfo, the health service and the metrics say degraded,
+ * then recovered.
+ */
+class FailoverEndToEndTest {
+  private static final String CUDA_ERROR = "CUDA error 700: an illegal memory access was encountered";
+
+  /** A stand-in for the TensorRT engine: real logits while it works, a CUDA error while broken. */
+  private static final class FlakyGpuEngine implements InferenceEngine {
+    private final OrtEngine engine;
+    private final boolean[] broken;
+
+    FlakyGpuEngine(OrtEngine engine, boolean[] broken) {
+      this.engine = engine;
+      this.broken = broken;
+    }
+
+    @Override
+    public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+      if (broken[0]) {
+        throw new EngineException(CUDA_ERROR);
+      }
+      return engine.infer(input, batchSize);
+    }
+
+    @Override
+    public EngineInfo info() {
+      return new EngineInfo("tensorrt", "fp16", engine.info().maxBatch());
+    }
+
+    @Override
+    public void close() {
+      engine.close();
+    }
+  }
+
+  private final boolean[] gpuBroken = {true};
+  private final AtomicLong now = new AtomicLong();
+  private final PrometheusMetrics metrics = PrometheusMetrics.create();
+  private final EngineHealth health = EngineHealth.accelerated(OrtEngine.BACKEND);
+  private RunningServer server;
+  private List<Sample> samples;
+
+  @BeforeEach
+  void start() throws Exception {
+    ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
+    OrtEngineOptions options = new OrtEngineOptions(1, 16);
+    EngineFactory gpu = m -> new FlakyGpuEngine(OrtEngine.open(m, options), gpuBroken);
+    EngineFactory cpu = m -> OrtEngine.open(m, options);
+    // The warm-up batch already meets the broken GPU: the server starts degraded.
+    server = new RunningServer(model, FailoverEngine.factory(gpu, cpu, now::get, health),
+        ModelRuntime.Options.defaults(), ServerLimits.DEFAULT, metrics, health, "tensorrt: test");
+    samples = DigitsFixture.heldOut().subList(0, 8);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+  }
+
+  private ClassifyResponse classifySamples() {
+    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().setTopK(1);
+    for (Sample sample : samples) {
+      request.addImages(Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(ByteString.copyFrom(sample.bytes()))));
+    }
+    return server.blockingStub().classify(request.build());
+  }
+
+  private void assertEveryDigitRight(ClassifyResponse response) {
+    assertThat(response.getResultsCount()).isEqualTo(samples.size());
+    for (int i = 0; i < samples.size(); i++) {
+      assertThat(response.getResults(i).getClasses(0).getIndex()).as("image %d", i).isEqualTo(samples.get(i).label());
+    }
+  }
+
+  private ServingStatus health(String service) {
+    return HealthGrpc.newBlockingStub(server.channel())
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
+  }
+
+  private ModelInfo modelInfo() {
+    return server.blockingStub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
+  }
+
+  @Test
+  void brokenGpu_answersEveryImageFromTheFallbackAndSaysItIsDegraded() {
+    ClassifyResponse response = classifySamples();
+
+    assertEveryDigitRight(response);
+    ModelInfo info = modelInfo();
+    assertThat(info.getDegraded()).isTrue();
+    assertThat(info.getDegradedReason()).contains("tensorrt failed").contains(CUDA_ERROR);
+    assertThat(info.getBackend()).isEqualTo("tensorrt");
+    assertThat(info.getFallback()).isEqualTo("onnxruntime-cpu");
+    assertThat(info.getBackendReason()).isEqualTo("tensorrt: test");
+    assertThat(health("")).isEqualTo(ServingStatus.SERVING);
+    assertThat(health("mobiserve.v1.ClassifyService")).isEqualTo(ServingStatus.SERVING);
+    assertThat(health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
+    Scrape scrape = new Scrape(metrics.scrape());
+    assertThat(scrape.get("mobiserve_engine_degraded")).isEqualTo(1);
+    assertThat(scrape.get("mobiserve_failover_batches_total")).isGreaterThanOrEqualTo(2); // warm-up and the call
+    assertThat(scrape.text()).contains("mobiserve_engine_degraded_reason_info{reason=\"tensorrt failed: " + CUDA_ERROR);
+  }
+
+  @Test
+  void repairedGpu_takesOverAgainAfterTheBackOffAndEverythingSaysSo() {
+    classifySamples();
+    double failoversBefore = new Scrape(metrics.scrape()).get("mobiserve_failover_batches_total");
+    gpuBroken[0] = false;
+
+    now.addAndGet(Duration.ofSeconds(1).toNanos());
+    ClassifyResponse response = classifySamples();
+
+    assertEveryDigitRight(response);
+    ModelInfo info = modelInfo();
+    assertThat(info.getDegraded()).isFalse();
+    assertThat(info.getDegradedReason()).isEmpty();
+    assertThat(health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.SERVING);
+    Scrape scrape = new Scrape(metrics.scrape());
+    assertThat(scrape.get("mobiserve_engine_degraded")).isZero();
+    assertThat(scrape.get("mobiserve_failover_batches_total")).isEqualTo(failoversBefore);
+  }
+}
