@@ -26,8 +26,26 @@ import java.util.function.Supplier;
  * @param factory creates the chosen engine's instances
  * @param reason one sentence: which backend and why
  * @param health what the instances report their failovers to; not accelerated on the CPU
+ * @param cpuIfStartFails under {@code auto} with TensorRT chosen: the CPU engine to start instead when the
+ *     TensorRT engine cannot be built or loaded (the probe passed, but e.g. the parser refused the model)
  */
-record BackendSelection(EngineFactory factory, String reason, EngineHealth health) {
+record BackendSelection(EngineFactory factory, String reason, EngineHealth health,
+    Optional<EngineFactory> cpuIfStartFails) {
+
+  BackendSelection(EngineFactory factory, String reason, EngineHealth health) {
+    this(factory, reason, health, Optional.empty());
+  }
+
+  /**
+   * The selection to start when this one's engine failed to start: the CPU under {@code auto}, with the
+   * failure as the reason; empty when the failure must stop the server ({@code --backend tensorrt}, or the
+   * CPU itself failed).
+   */
+  Optional<BackendSelection> afterStartFailure(String failure) {
+    return cpuIfStartFails.map(cpu -> new BackendSelection(cpu,
+        "auto: ONNX Runtime on the CPU because the TensorRT engine could not start: " + failure,
+        EngineHealth.unaccelerated()));
+  }
 
   /**
    * @param requested the {@code --backend} value
@@ -54,15 +72,17 @@ record BackendSelection(EngineFactory factory, String reason, EngineHealth healt
     }
     String why = (requested == Backend.AUTO ? "auto: TensorRT can run here" : "tensorrt: requested with --backend tensorrt")
         + ", on " + device(availability, gpu);
+    Optional<EngineFactory> cpuIfStartFails = requested == Backend.AUTO ? Optional.of(cpu) : Optional.empty();
     if (fallback == Fallback.NONE) {
       return new BackendSelection(tensorRt.get(), why + "; no fallback (--fallback none)",
-          EngineHealth.accelerated(""));
+          EngineHealth.accelerated(""), cpuIfStartFails);
     }
     EngineHealth health = EngineHealth.accelerated(OrtEngine.BACKEND);
     // The fallback instances are opened at start, beside the TensorRT ones, so that a failover never
     // waits for an ONNX Runtime session to load.
     EngineFactory failover = FailoverEngine.factory(tensorRt.get(), cpu, System::nanoTime, health);
-    return new BackendSelection(failover, why + "; ONNX Runtime on the CPU takes over if it fails", health);
+    return new BackendSelection(failover, why + "; ONNX Runtime on the CPU takes over if it fails", health,
+        cpuIfStartFails);
   }
 
   /** The probe promises not to throw; a broken native library must not stop {@code auto} all the same. */

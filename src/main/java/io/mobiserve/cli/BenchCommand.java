@@ -186,8 +186,8 @@ final class BenchCommand implements Callable<Integer> {
     ModelSpec spec = modelOptions.resolve();
     ModelRuntime runtime;
     try {
-      runtime = ModelRuntime.start(spec, selection.factory(), runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()),
-          ServerMetrics.DISABLED, selection.health());
+      runtime = StartedRuntime.start(selection, spec, runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()),
+          ServerMetrics.DISABLED).runtime();
     } catch (EngineException e) {
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }

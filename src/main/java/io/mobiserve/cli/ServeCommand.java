@@ -116,8 +116,13 @@ final class ServeCommand implements Callable<Integer> {
 
     ModelRuntime runtime;
     try {
-      runtime = ModelRuntime.start(model, selection.factory(), runtimeOptions.runtimeOptions(cores, limits.image()),
-          metrics, selection.health());
+      StartedRuntime started = StartedRuntime.start(
+          selection, model, runtimeOptions.runtimeOptions(cores, limits.image()), metrics);
+      runtime = started.runtime();
+      if (started.selection() != selection) {
+        selection = started.selection();
+        log.info("backend {}", selection.reason());
+      }
       metrics.backendChosen(runtime.engineInfo().backend(), selection.reason());
       long start = System.nanoTime();
       runtime.warmUp();
