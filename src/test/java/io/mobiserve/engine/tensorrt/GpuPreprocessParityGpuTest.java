@@ -24,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
@@ -34,7 +35,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -56,25 +57,30 @@ class GpuPreprocessParityGpuTest {
   private final List<Pointer> deviceBuffers = new ArrayList<>();
   private CUstream_st stream;
 
-  @BeforeAll
-  static void requireGpuAndKernels() {
-    Assumptions.assumeTrue(PreprocessKernels.isAvailable(),
-        () -> "kernel library not built: " + PreprocessKernels.unavailableReason().orElse(""));
-    Assumptions.assumeTrue(cudaRuntimeLoads(), "no CUDA device: the CUDA runtime presets do not load (no driver)");
-    int[] count = {0};
-    int status = cudaGetDeviceCount(count);
-    Assumptions.assumeTrue(status == 0 && count[0] > 0,
-        () -> "no CUDA device: cudaGetDeviceCount returned " + status + " with " + count[0] + " devices");
+  /** Empty where the kernels can run; else why not. Probed once: a failed cudart load is permanent anyway. */
+  private static final Optional<String> WHY_SKIPPED = whySkipped();
+
+  @BeforeEach
+  void requireGpuAndKernels() {
+    // per test, not @BeforeAll, so that each test is reported as skipped with the reason
+    Assumptions.assumeTrue(WHY_SKIPPED.isEmpty(), () -> WHY_SKIPPED.orElseThrow());
   }
 
-  /** Loads cudart once; its failed static initializer would make every later touch a NoClassDefFoundError. */
-  private static boolean cudaRuntimeLoads() {
+  private static Optional<String> whySkipped() {
+    if (!PreprocessKernels.isAvailable()) {
+      return Optional.of("kernel library not built: " + PreprocessKernels.unavailableReason().orElse(""));
+    }
     try {
       Loader.load(cudart.class);
-      return true;
-    } catch (LinkageError e) {
-      return false;
+    } catch (LinkageError e) { // no libcuda.so.1: no driver, so no device
+      return Optional.of("no CUDA device: the CUDA runtime does not load (" + e.getMessage() + ")");
     }
+    int[] count = {0};
+    int status = cudaGetDeviceCount(count);
+    if (status != 0 || count[0] == 0) {
+      return Optional.of("no CUDA device: cudaGetDeviceCount returned " + status + " with " + count[0] + " devices");
+    }
+    return Optional.empty();
   }
 
   @AfterEach
