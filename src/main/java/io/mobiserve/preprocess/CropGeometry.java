@@ -9,6 +9,9 @@ package io.mobiserve.preprocess;
  * region {@code [srcX, srcX + copyWidth) × [srcY, srcY + copyHeight)} of the resized image placed at
  * {@code (dstX, dstY)} of the crop, and zero pixels elsewhere.
  *
+ * <p>Public because the GPU kernels (engine/tensorrt/kernels) take the same numbers, so CPU and GPU
+ * cannot disagree about where the crop is.
+ *
  * @param resizedWidth width after the resize
  * @param resizedHeight height after the resize
  * @param srcX first resized column copied
@@ -18,7 +21,7 @@ package io.mobiserve.preprocess;
  * @param copyWidth columns copied
  * @param copyHeight rows copied
  */
-record CropGeometry(
+public record CropGeometry(
     int resizedWidth, int resizedHeight, int srcX, int srcY, int dstX, int dstY, int copyWidth, int copyHeight) {
 
   /**
@@ -26,7 +29,7 @@ record CropGeometry(
    *     a 1×1,000,000 image is within any pixel limit, but resizing its short side to 256 would make
    *     256×256,000,000 of them
    */
-  static CropGeometry of(int width, int height, int shortSide, int cropWidth, int cropHeight, long maxResizedPixels)
+  public static CropGeometry of(int width, int height, int shortSide, int cropWidth, int cropHeight, long maxResizedPixels)
       throws InvalidImageException {
     if (width < 1 || height < 1) {
       throw new IllegalArgumentException("image size must be positive, not " + width + "x" + height);
@@ -47,7 +50,7 @@ record CropGeometry(
   }
 
   /** True when the resize makes the image larger, where OpenCV's area filter is the wrong choice. */
-  boolean enlarges(int width, int height) {
+  public boolean enlarges(int width, int height) {
     return (long) resizedWidth * resizedHeight > (long) width * height;
   }
 

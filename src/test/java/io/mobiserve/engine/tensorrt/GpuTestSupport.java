@@ -1,12 +1,11 @@
 package io.mobiserve.engine.tensorrt;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.preprocess.OpenCvImagePreprocessor;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.GpuSuite;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -17,10 +16,10 @@ import java.util.List;
 final class GpuTestSupport {
   private GpuTestSupport() {}
 
-  /** Skips (never passes) the calling test where TensorRT cannot run, saying why. */
+  /** Skips (never passes) the calling test where TensorRT cannot run, saying why; see {@link GpuSuite}. */
   static TensorRtAvailability requireTensorRt() {
     TensorRtAvailability availability = TensorRtAvailability.probe(0);
-    assumeTrue(availability.available(), "skipped: " + availability.reason());
+    GpuSuite.require(availability.available(), availability.reason());
     return availability;
   }
 
