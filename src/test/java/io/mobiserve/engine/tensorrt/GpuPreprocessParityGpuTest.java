@@ -72,8 +72,10 @@ class GpuPreprocessParityGpuTest {
     }
     try {
       Loader.load(cudart.class);
-    } catch (LinkageError e) { // no libcuda.so.1: no driver, so no device
-      return Optional.of("no CUDA device: the CUDA runtime does not load (" + e.getMessage() + ")");
+    } catch (LinkageError e) {
+      // A failed cudart load is permanent, and later touches lose the first error's message: the probe
+      // kept it (e.g. no libcuda.so.1, so no driver).
+      return Optional.of("no CUDA device: " + TensorRtAvailability.probe(0).reason());
     }
     int[] count = {0};
     int status = cudaGetDeviceCount(count);
