@@ -4,8 +4,16 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.tensorrt.kernels.ImageDescriptor;
+import io.mobiserve.engine.tensorrt.kernels.PreprocessKernels;
 import io.mobiserve.model.InputShape;
+import io.mobiserve.preprocess.BilinearPreprocessReference;
+import io.mobiserve.preprocess.ImageInput;
+import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.preprocess.InvalidImageException;
 import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Optional;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.tensorrt.nvinfer.Dims4;
@@ -19,7 +27,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time; {@link #infer} may be
  * called from any thread (it selects the instance's CUDA device on the calling thread first), but never
- * concurrently, and {@link #close()} must not race with it. {@link #info()} is safe from any thread.
+ * concurrently (with itself or {@link #inferFrames}), and {@link #close()} must not race with it.
+ * {@link #info()} is safe from any thread.
+ *
+ * <p>Besides preprocessed tensors ({@link #infer}), an instance takes raw frames ({@link #inferFrames}) and
+ * preprocesses them on the GPU with the kernels of {@code native/}, where that library was built
+ * ({@link #supportsFrames()}); the same rules apply to both.
  *
  * <p>Input and output stay float32 for FP16 engines too: TensorRT keeps the ONNX model's I/O types.
  * Models whose batch dimension is fixed always run the fixed batch; only the real rows are returned.
@@ -27,6 +40,11 @@ import org.slf4j.LoggerFactory;
 public final class TensorRtEngine implements InferenceEngine {
   private static final Logger LOG = LoggerFactory.getLogger(TensorRtEngine.class);
   static final String BACKEND = "tensorrt-gpu";
+  /**
+   * The limits {@link #inferFrames} holds each frame to: the pixel limit applies to the frame and to its
+   * resized size, as for the CPU preprocessors.
+   */
+  public static final ImageLimits FRAME_LIMITS = ImageLimits.DEFAULT;
 
   private final TensorRtModel model;
   private final IExecutionContext context;
@@ -36,6 +54,8 @@ public final class TensorRtEngine implements InferenceEngine {
   private final InputShape shape;
   private final int classes;
   private final EngineInfo info;
+  /** Staging for {@link #inferFrames}, allocated on its first call. */
+  private FrameBuffers frameBuffers;
   private boolean closed;
 
   private TensorRtEngine(TensorRtModel model, IExecutionContext context, CudaBuffers buffers, CUstream_st stream) {
@@ -102,7 +122,6 @@ public final class TensorRtEngine implements InferenceEngine {
           + shape.height() + "x" + shape.width() + " needs " + expected + " floats, but the buffer holds "
           + input.remaining());
     }
-    int runBatch = model.profile().runBatch(batchSize);
     CudaCheck cuda = CudaCheck.RUNTIME;
     // The batcher's worker thread is not the thread that created this instance.
     cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
@@ -111,12 +130,83 @@ public final class TensorRtEngine implements InferenceEngine {
     hostInput.clear();
     hostInput.put(input.duplicate());
     // Padding rows of a fixed-batch model keep stale values: rows are independent and theirs are dropped.
-    long inputBytes = (long) runBatch * shape.elementCount() * Float.BYTES;
-    long outputBytes = (long) runBatch * classes * Float.BYTES;
+    long inputBytes = (long) model.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
     cuda.check("cudaMemcpyAsync(input, " + inputBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
         buffers.deviceInput(), buffers.pinnedInput(), inputBytes, cudart.cudaMemcpyHostToDevice, stream));
+    return runQueuedInput(batchSize);
+  }
+
+  /** True when {@link #inferFrames} can run here: the GPU preprocessing kernels' library loaded. */
+  public boolean supportsFrames() {
+    return PreprocessKernels.isAvailable();
+  }
+
+  /**
+   * Runs one batch of raw frames, preprocessed on the GPU: the frames' bytes are copied to the device
+   * and one kernel launch resizes, crops and normalizes all of them (as {@link BilinearPreprocessReference}
+   * does) straight into the engine's input, on this instance's stream; then the batch runs as in
+   * {@link #infer}. The frames may differ in size and channel order.
+   *
+   * <p>The same contract as {@link #infer}: one batch at a time per instance, from any thread. The frames'
+   * buffers are read from their position to their limit and not modified.
+   *
+   * @param frames 1 to {@link EngineInfo#maxBatch()} frames, each {@code width × height × 3} bytes, HWC
+   * @return the logits, one row per frame in order
+   * @throws InvalidImageException when a frame is empty, the wrong byte count, or over {@link #FRAME_LIMITS}
+   *     (the message names the frame's index)
+   * @throws EngineException when the kernels are unavailable here (see {@link #supportsFrames()}; the
+   *     message says why) or the GPU fails
+   * @throws IllegalArgumentException when the number of frames is outside 1..maxBatch
+   */
+  public Logits inferFrames(List<ImageInput.Raw> frames) throws EngineException, InvalidImageException {
+    if (closed) {
+      throw new IllegalStateException(BACKEND + ": inferFrames on a closed engine");
+    }
+    Optional<String> unavailable = PreprocessKernels.unavailableReason();
+    if (unavailable.isPresent()) {
+      throw new EngineException(BACKEND + ": GPU preprocessing of raw frames is unavailable: " + unavailable.get());
+    }
+    int batchSize = frames.size();
+    if (batchSize < 1 || batchSize > info.maxBatch()) {
+      throw new IllegalArgumentException("batch size must be from 1 to " + info.maxBatch() + ", not " + batchSize);
+    }
+    FrameBatchLayout layout = FrameBatchLayout.of(frames, shape, model.spec().preprocessing(), FRAME_LIMITS);
+    CudaCheck cuda = CudaCheck.RUNTIME;
+    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
+    if (frameBuffers == null) {
+      frameBuffers = new FrameBuffers(info.maxBatch());
+    }
+    frameBuffers.ensureFrameCapacity(layout.totalBytes());
+
+    layout.copyFrames(frameBuffers.hostFrames());
+    layout.writeDescriptors(frameBuffers.hostDescriptors(), frameBuffers.deviceFrames().address());
+    long descriptorBytes = (long) batchSize * ImageDescriptor.BYTES;
+    cuda.check("cudaMemcpyAsync(frames, " + layout.totalBytes() + " bytes, host to device)", cudart.cudaMemcpyAsync(
+        frameBuffers.deviceFrames(), frameBuffers.pinnedFrames(), layout.totalBytes(), cudart.cudaMemcpyHostToDevice,
+        stream));
+    cuda.check("cudaMemcpyAsync(descriptors, " + descriptorBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
+        frameBuffers.deviceDescriptors(), frameBuffers.pinnedDescriptors(), descriptorBytes,
+        cudart.cudaMemcpyHostToDevice, stream));
+    // Always the float kernel: engines keep the ONNX model's float32 input even when built FP16.
+    int launched = PreprocessKernels.preprocessFloat(frameBuffers.deviceDescriptors(), batchSize, shape,
+        model.spec().preprocessing(), buffers.deviceInput(), stream);
+    if (launched != 0) {
+      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
+      cuda.check("mobiserve_preprocess_float(" + batchSize + " frames)", launched);
+    }
+    return runQueuedInput(batchSize);
+  }
+
+  /**
+   * The tail shared by both entry points: the input is on the device (or queued to be, on the stream);
+   * runs the engine on it, copies the logits back and waits for the stream.
+   */
+  private Logits runQueuedInput(int batchSize) throws EngineException {
+    int runBatch = model.profile().runBatch(batchSize);
+    long outputBytes = (long) runBatch * classes * Float.BYTES;
     inputDims.d(0, runBatch);
     if (!context.setInputShape(model.binding().inputName(), inputDims)) {
+      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
       throw new EngineException(BACKEND + ": TensorRT refused input shape [" + runBatch + ", " + shape.channels()
           + ", " + shape.height() + ", " + shape.width() + "] (profile " + model.profile().describe() + ")");
     }
@@ -126,6 +216,7 @@ public final class TensorRtEngine implements InferenceEngine {
       throw new EngineException(BACKEND + ": enqueueV3 failed on a batch of " + batchSize
           + TensorRtLogger.INSTANCE.errorSuffix(errorMark));
     }
+    CudaCheck cuda = CudaCheck.RUNTIME;
     cuda.check("cudaMemcpyAsync(output, " + outputBytes + " bytes, device to host)", cudart.cudaMemcpyAsync(
         buffers.pinnedOutput(), buffers.deviceOutput(), outputBytes, cudart.cudaMemcpyDeviceToHost, stream));
     cuda.check("cudaStreamSynchronize", cudart.cudaStreamSynchronize(stream));
@@ -157,6 +248,9 @@ public final class TensorRtEngine implements InferenceEngine {
     }
     cudart.cudaStreamDestroy(stream);
     buffers.close();
+    if (frameBuffers != null) {
+      frameBuffers.close();
+    }
     inputDims.close();
     model.returnContext(context);
   }
