@@ -9,7 +9,7 @@ class LinkFailureTest {
   /** The shape JavaCPP's Loader produces: its own message outside, the dynamic loader's inside. */
   private static Throwable loaderError(String dlopenMessage) {
     UnsatisfiedLinkError outer = new UnsatisfiedLinkError("no jnicudart in java.library.path: /usr/lib");
-    outer.initCause(new UnsatisfiedLinkError("/root/.javacpp/cache/x/libjnicudart.so: " + dlopenMessage));
+    outer.initCause(new UnsatisfiedLinkError("/home/app/.javacpp/cache/x/libjnicudart.so: " + dlopenMessage));
     return outer;
   }
 
