@@ -3,6 +3,7 @@ package io.mobiserve.cli;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineHealth;
 import io.mobiserve.engine.FailoverEngine;
+import io.mobiserve.engine.WatchedEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import java.util.Optional;
@@ -74,8 +75,10 @@ record BackendSelection(EngineFactory factory, String reason, EngineHealth healt
         + ", on " + device(availability, gpu);
     Optional<EngineFactory> cpuIfStartFails = requested == Backend.AUTO ? Optional.of(cpu) : Optional.empty();
     if (fallback == Fallback.NONE) {
-      return new BackendSelection(tensorRt.get(), why + "; no fallback (--fallback none)",
-          EngineHealth.accelerated(""), cpuIfStartFails);
+      // No silent fallback, but a failing GPU is still reported: health and metrics show it degraded.
+      EngineHealth health = EngineHealth.accelerated("");
+      return new BackendSelection(WatchedEngine.factory(tensorRt.get(), health),
+          why + "; no fallback (--fallback none)", health, cpuIfStartFails);
     }
     EngineHealth health = EngineHealth.accelerated(OrtEngine.BACKEND);
     // The fallback instances are opened at start, beside the TensorRT ones, so that a failover never

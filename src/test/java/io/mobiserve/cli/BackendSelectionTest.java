@@ -9,6 +9,7 @@ import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.FailoverEngine;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.WatchedEngine;
 import io.mobiserve.engine.tensorrt.GpuDevice;
 import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import java.nio.FloatBuffer;
@@ -141,11 +142,18 @@ class BackendSelectionTest {
   }
 
   @Test
-  void tensorrt_withoutFallback_isTheGpuEngineAlone() {
+  void tensorrt_withoutFallback_failsTheBatchButReportsTheGpuDegraded() throws EngineException {
     BackendSelection selection = BackendSelection.choose(Backend.TENSORRT, Fallback.NONE, 0, cpu, tensorRt, probe(PRESENT));
 
-    assertThat(selection.factory()).isSameAs(brokenGpu);
+    InferenceEngine engine = selection.factory().create(null);
+    assertThat(engine).isInstanceOf(WatchedEngine.class);
+    assertThat(engine.info().backend()).isEqualTo("tensorrt");
+    assertThatThrownBy(() -> engine.infer(FloatBuffer.allocate(1), 1))
+        .isInstanceOf(EngineException.class)
+        .hasMessage("CUDA error 700");
     assertThat(selection.health().accelerated()).isTrue();
+    assertThat(selection.health().degraded()).isTrue();
+    assertThat(selection.health().degradedReason()).isEqualTo("tensorrt failed: CUDA error 700");
     assertThat(selection.health().fallback()).isEmpty();
     assertThat(selection.reason()).endsWith("no fallback (--fallback none)");
   }

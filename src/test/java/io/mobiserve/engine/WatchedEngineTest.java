@@ -1,0 +1,100 @@
+package io.mobiserve.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WatchedEngineTest {
+
+  /** Fails while {@link #broken}, else answers one logit per image. */
+  private static class SwitchableEngine implements InferenceEngine {
+    boolean broken;
+    boolean closed;
+
+    @Override
+    public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+      if (broken) {
+        throw new EngineException("cudaErrorIllegalAddress");
+      }
+      return new Logits(new float[batchSize], batchSize, 1);
+    }
+
+    @Override
+    public EngineInfo info() {
+      return new EngineInfo("tensorrt-gpu", "fp16", 8);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  /** Records transitions as words. */
+  private static final class Transitions implements EngineHealthListener {
+    final List<String> seen = new ArrayList<>();
+
+    @Override
+    public void degraded(String reason) {
+      seen.add("degraded: " + reason);
+    }
+
+    @Override
+    public void recovered() {
+      seen.add("recovered");
+    }
+
+    @Override
+    public void failedOver(int images) {
+      seen.add("failed over " + images);
+    }
+  }
+
+  private final SwitchableEngine gpu = new SwitchableEngine();
+  private final Transitions transitions = new Transitions();
+  private final WatchedEngine watched = new WatchedEngine(gpu, transitions);
+
+  @Test
+  void failures_failTheBatch_andAreReportedOnceUntilABatchSucceeds() throws EngineException {
+    gpu.broken = true;
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> watched.infer(FloatBuffer.allocate(2), 2))
+          .isInstanceOf(EngineException.class)
+          .hasMessage("cudaErrorIllegalAddress");
+    }
+    gpu.broken = false;
+    assertThat(watched.infer(FloatBuffer.allocate(2), 2).batchSize()).isEqualTo(2);
+    assertThat(watched.infer(FloatBuffer.allocate(2), 2).batchSize()).isEqualTo(2);
+
+    assertThat(transitions.seen).containsExactly("degraded: tensorrt-gpu failed: cudaErrorIllegalAddress", "recovered");
+  }
+
+  @Test
+  void runtimeFailures_areReportedAndRethrownUnchanged() {
+    WatchedEngine throwing = new WatchedEngine(new SwitchableEngine() {
+      @Override
+      public Logits infer(FloatBuffer input, int batchSize) {
+        throw new IllegalStateException("context lost");
+      }
+    }, transitions);
+
+    assertThatThrownBy(() -> throwing.infer(FloatBuffer.allocate(1), 1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("context lost");
+    assertThat(transitions.seen).containsExactly("degraded: tensorrt-gpu failed: java.lang.IllegalStateException: context lost");
+  }
+
+  @Test
+  void healthyBatches_reportNothing_andInfoAndCloseAreTheEngines() throws EngineException {
+    watched.infer(FloatBuffer.allocate(1), 1);
+    watched.close();
+
+    assertThat(transitions.seen).isEmpty();
+    assertThat(watched.info()).isEqualTo(gpu.info());
+    assertThat(gpu.closed).isTrue();
+  }
+}
