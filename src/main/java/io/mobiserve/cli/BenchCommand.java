@@ -184,13 +184,15 @@ final class BenchCommand implements Callable<Integer> {
     int cores = Runtime.getRuntime().availableProcessors();
     BackendSelection selection = runtimeOptions.backendSelection(cores);
     ModelSpec spec = modelOptions.resolve();
-    ModelRuntime runtime;
+    StartedRuntime started;
     try {
-      runtime = StartedRuntime.start(selection, spec, runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()),
-          ServerMetrics.DISABLED).runtime();
+      started = StartedRuntime.start(selection, spec, runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()),
+          ServerMetrics.DISABLED);
     } catch (EngineException e) {
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
+    ModelRuntime runtime = started.runtime();
+    FailoverTally failovers = FailoverTally.watching(started.selection().health());
     try {
       runtime.warmUp();
       ModelFacts model = new ModelFacts(spec.name(), spec.architecture(), runtime.engineInfo().backend(),
@@ -199,7 +201,10 @@ final class BenchCommand implements Callable<Integer> {
       checkBatch(model);
       List<BenchImage> inputs = inputs(model);
       try (LoadTarget local = new InProcessTarget(runtime.pipeline(), inputs, batch, topK, timeout)) {
-        return runAndReport(steps(local), timing, model, "in-process", inputs, out);
+        int exitCode = runAndReport(steps(local), timing, model, "in-process", inputs, out);
+        // The figures above are the GPU's only if it never failed over: say so when it did.
+        failovers.summary().ifPresent(out::println);
+        return exitCode;
       }
     } finally {
       runtime.close();
