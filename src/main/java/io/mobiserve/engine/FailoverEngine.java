@@ -143,7 +143,8 @@ public final class FailoverEngine implements InferenceEngine {
     return logits;
   }
 
-  private static String describe(Throwable failure) {
+  /** An engine failure in words: an {@link EngineException}'s own message, else the throwable itself. */
+  static String describe(Throwable failure) {
     return failure instanceof EngineException ? failure.getMessage() : failure.toString();
   }
 

@@ -38,8 +38,7 @@ public final class WatchedEngine implements InferenceEngine {
     } catch (EngineException | RuntimeException | Error e) {
       if (!failing) {
         failing = true;
-        String reason = engine.info().backend() + " failed: "
-            + (e instanceof EngineException ? e.getMessage() : e.toString());
+        String reason = engine.info().backend() + " failed: " + FailoverEngine.describe(e);
         log.warn("degraded: {}; no fallback (--fallback none), so its batches fail", reason);
         listener.degraded(reason);
       }
