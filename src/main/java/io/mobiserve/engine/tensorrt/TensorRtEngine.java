@@ -110,21 +110,14 @@ public final class TensorRtEngine implements InferenceEngine {
    */
   @Override
   public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
-    if (closed) {
-      throw new IllegalStateException(BACKEND + ": infer on a closed engine");
-    }
-    if (batchSize < 1 || batchSize > info.maxBatch()) {
-      throw new IllegalArgumentException("batch size must be from 1 to " + info.maxBatch() + ", not " + batchSize);
-    }
+    requireRunnable("infer", batchSize);
     long expected = (long) batchSize * shape.elementCount();
     if (input.remaining() != expected) {
       throw new IllegalArgumentException("a batch of " + batchSize + " images of " + shape.channels() + "x"
           + shape.height() + "x" + shape.width() + " needs " + expected + " floats, but the buffer holds "
           + input.remaining());
     }
-    CudaCheck cuda = CudaCheck.RUNTIME;
-    // The batcher's worker thread is not the thread that created this instance.
-    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
+    CudaCheck cuda = selectDevice();
 
     FloatBuffer hostInput = buffers.hostInput();
     hostInput.clear();
@@ -159,20 +152,14 @@ public final class TensorRtEngine implements InferenceEngine {
    * @throws IllegalArgumentException when the number of frames is outside 1..maxBatch
    */
   public Logits inferFrames(List<ImageInput.Raw> frames) throws EngineException, InvalidImageException {
-    if (closed) {
-      throw new IllegalStateException(BACKEND + ": inferFrames on a closed engine");
-    }
+    int batchSize = frames.size();
+    requireRunnable("inferFrames", batchSize);
     Optional<String> unavailable = PreprocessKernels.unavailableReason();
     if (unavailable.isPresent()) {
       throw new EngineException(BACKEND + ": GPU preprocessing of raw frames is unavailable: " + unavailable.get());
     }
-    int batchSize = frames.size();
-    if (batchSize < 1 || batchSize > info.maxBatch()) {
-      throw new IllegalArgumentException("batch size must be from 1 to " + info.maxBatch() + ", not " + batchSize);
-    }
     FrameBatchLayout layout = FrameBatchLayout.of(frames, shape, model.spec().preprocessing(), FRAME_LIMITS);
-    CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
+    CudaCheck cuda = selectDevice();
     if (frameBuffers == null) {
       frameBuffers = new FrameBuffers(info.maxBatch());
     }
@@ -195,6 +182,23 @@ public final class TensorRtEngine implements InferenceEngine {
       cuda.check("mobiserve_preprocess_float(" + batchSize + " frames)", launched);
     }
     return runQueuedInput(batchSize);
+  }
+
+  /** The checks both entry points start with: open, and a batch the profile accepts. */
+  private void requireRunnable(String call, int batchSize) {
+    if (closed) {
+      throw new IllegalStateException(BACKEND + ": " + call + " on a closed engine");
+    }
+    if (batchSize < 1 || batchSize > info.maxBatch()) {
+      throw new IllegalArgumentException("batch size must be from 1 to " + info.maxBatch() + ", not " + batchSize);
+    }
+  }
+
+  /** Selects this instance's device on the calling thread: the batcher's worker did not create it. */
+  private CudaCheck selectDevice() throws EngineException {
+    CudaCheck cuda = CudaCheck.RUNTIME;
+    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
+    return cuda;
   }
 
   /**
