@@ -15,7 +15,6 @@ import io.mobiserve.api.v1.EncodedImage;
 import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
-import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.GpuSuite;
 import java.nio.file.Files;
@@ -45,8 +44,7 @@ class TensorRtServeGpuIT {
   // Per test, not @BeforeAll: a class-level skip is reported as no test at all.
   @BeforeEach
   void requireTensorRt() {
-    TensorRtAvailability availability = TensorRtAvailability.probe(0);
-    GpuSuite.require(availability.available(), availability.reason());
+    GpuSuite.requireTensorRt();
   }
 
   @Test

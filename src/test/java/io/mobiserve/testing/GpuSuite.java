@@ -2,6 +2,7 @@ package io.mobiserve.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import org.opentest4j.TestAbortedException;
 
 /**
@@ -13,6 +14,13 @@ public final class GpuSuite {
   public static final String REQUIRED_PROPERTY = "mobiserve.gpu.required";
 
   private GpuSuite() {}
+
+  /** TensorRT on CUDA device 0, or the calling test skipped (or failed) with the probe's reason. */
+  public static TensorRtAvailability requireTensorRt() {
+    TensorRtAvailability availability = TensorRtAvailability.probe(0);
+    require(availability.available(), availability.reason());
+    return availability;
+  }
 
   /** Returns when {@code available}; otherwise skips or fails the calling test with {@code reason}. */
   public static void require(boolean available, String reason) {

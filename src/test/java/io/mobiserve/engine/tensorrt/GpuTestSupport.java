@@ -5,23 +5,15 @@ import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.preprocess.OpenCvImagePreprocessor;
 import io.mobiserve.testing.DigitsFixture;
-import io.mobiserve.testing.GpuSuite;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Shared by the GPU tests: the skip guard, options, and the digits fixture preprocessed once. */
+/** Shared by the GPU tests: options, and the digits fixture preprocessed once. */
 final class GpuTestSupport {
   private GpuTestSupport() {}
-
-  /** Skips (never passes) the calling test where TensorRT cannot run, saying why; see {@link GpuSuite}. */
-  static TensorRtAvailability requireTensorRt() {
-    TensorRtAvailability availability = TensorRtAvailability.probe(0);
-    GpuSuite.require(availability.available(), availability.reason());
-    return availability;
-  }
 
   static TensorRtOptions options(Precision precision, Path cacheDir, int optBatch, int maxBatch) {
     return new TensorRtOptions(precision, cacheDir, TensorRtOptions.DEFAULT_WORKSPACE_BYTES, optBatch, maxBatch, 0);

@@ -10,6 +10,7 @@ import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.model.mobilenet.BuiltinModel;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.GpuSuite;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -29,7 +30,7 @@ class TensorRtBuildGpuTest {
 
   @Test
   void builtinModel_buildsAndRunsEveryBatchSizeUpToMax() throws Exception {
-    GpuTestSupport.requireTensorRt();
+    GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(BuiltinModel.ensure(dir.resolve("models")), ModelOverrides.none());
     TensorRtEngineFactory factory =
         new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, dir.resolve("engines"), 4, 8));
@@ -49,7 +50,7 @@ class TensorRtBuildGpuTest {
 
   @Test
   void secondFactory_loadsTheEngineFromTheCache_withoutRebuilding() throws Exception {
-    GpuTestSupport.requireTensorRt();
+    GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
     TensorRtOptions options = GpuTestSupport.options(Precision.FP32, dir.resolve("engines"), 8, 16);
     FloatBuffer input = random(2 * model.input().elementCount(), 42);
@@ -79,7 +80,7 @@ class TensorRtBuildGpuTest {
 
   @Test
   void oneFactory_createsIndependentInstances_andReusesClosedContexts() throws Exception {
-    GpuTestSupport.requireTensorRt();
+    GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
     TensorRtEngineFactory factory =
         new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, dir.resolve("engines"), 4, 4));

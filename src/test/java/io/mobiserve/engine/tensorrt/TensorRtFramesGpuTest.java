@@ -46,7 +46,7 @@ class TensorRtFramesGpuTest {
 
   @BeforeEach
   void requireTensorRtAndKernels() {
-    GpuTestSupport.requireTensorRt();
+    GpuSuite.requireTensorRt();
     GpuSuite.require(PreprocessKernels.isAvailable(),
         "GPU preprocessing kernels: " + PreprocessKernels.unavailableReason().orElse(""));
   }

@@ -10,6 +10,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.GpuSuite;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,7 @@ class TensorRtParityGpuTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({"FP32, 0.001", "FP16, 0.05"})
   void digits_agreeWithOnnxRuntime(Precision precision, float relativeTolerance) throws Exception {
-    GpuTestSupport.requireTensorRt();
+    GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
     List<DigitsFixture.Sample> samples = DigitsFixture.heldOut();
     FloatBuffer inputs = GpuTestSupport.digitsInputs(model, samples);

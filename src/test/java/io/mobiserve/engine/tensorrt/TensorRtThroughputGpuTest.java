@@ -7,6 +7,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.testing.GpuSuite;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -25,7 +26,7 @@ class TensorRtThroughputGpuTest {
 
   @Test
   void builtinModel_throughputAtBatch1_8_64() throws Exception {
-    GpuTestSupport.requireTensorRt();
+    GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(BuiltinModel.ensure(dir.resolve("models")), ModelOverrides.none());
     TensorRtEngineFactory factory =
         new TensorRtEngineFactory(GpuTestSupport.options(Precision.AUTO, dir.resolve("engines"), 8, 64));
