@@ -3,22 +3,20 @@ package io.mobiserve.batching;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs formed batches on one engine instance: assembles the batch's input (copying each image into the
- * instance's buffer, unless the batch is one contiguous run of one work), runs the engine, hands each image
- * its logits. Used by one thread at a time (the instance's worker), which is
- * what lets it own one reusable buffer.
+ * Runs formed batches on one engine instance: copies each image once into the engine's own input memory,
+ * lets go of the works' images, runs the engine, hands each image its logits. Used by one thread at a time
+ * (the instance's worker).
  */
 final class BatchRunner {
   private static final Logger log = LoggerFactory.getLogger(BatchRunner.class);
@@ -28,40 +26,39 @@ final class BatchRunner {
   private final int imageSize;
   private final LongSupplier clock;
   private final SchedulerListener listener;
-  /** One contiguous NCHW batch, allocated once at max batch: direct and native-order so engines read it in place. */
-  private final FloatBuffer input;
 
-  BatchRunner(int instance, InferenceEngine engine, int imageSize, int maxBatch, LongSupplier clock,
-      SchedulerListener listener) {
+  BatchRunner(int instance, InferenceEngine engine, int imageSize, LongSupplier clock, SchedulerListener listener) {
     this.instance = instance;
     this.engine = engine;
     this.imageSize = imageSize;
     this.clock = clock;
     this.listener = listener;
-    this.input = ByteBuffer.allocateDirect(Math.multiplyExact(maxBatch, imageSize) * Float.BYTES)
-        .order(ByteOrder.nativeOrder())
-        .asFloatBuffer();
   }
 
   /**
-   * Runs {@code batch} and answers each of its images, or fails each of its jobs once when the engine
+   * Runs {@code batch} and answers each of its images, or fails each of its works once when the engine
    * fails.
    *
-   * @return the jobs this batch failed (empty on success), so that their other queued images can leave the
+   * @param batch the slots, whose works the batcher has {@link AdmittedWork#retain retained} once each
+   * @return the works this batch failed (empty on success), so that their other queued images can leave the
    *     queue
    */
-  List<Job> run(List<ImageRef> batch) {
+  List<AdmittedWork> run(List<BatchSlot> batch) {
     int size = batch.size();
     long startNanos = clock.getAsLong();
-    for (ImageRef ref : batch) {
-      listener.dequeued(ref.job().work.priority(), startNanos - ref.job().submittedNanos);
+    for (BatchSlot slot : batch) {
+      listener.dequeued(slot.work().work.priority(), startNanos - slot.work().submittedNanos);
     }
-    FloatBuffer batchInput = assemble(batch);
-
+    Set<AdmittedWork> works = worksOf(batch);
     Logits logits = null;
     EngineException failure = null;
     try {
-      logits = engine.infer(batchInput, size);
+      try {
+        assemble(batch);
+      } finally {
+        works.forEach(AdmittedWork::release); // their images are in the engine's memory now, or never will be
+      }
+      logits = engine.run(size);
       if (logits.batchSize() != size) {
         failure = new EngineException(engine.info().backend() + " answered " + logits.batchSize()
             + " images of a batch of " + size);
@@ -77,56 +74,38 @@ final class BatchRunner {
 
     if (failure != null) {
       log.error("instance {}: a batch of {} images failed: {}", instance, size, failure.getMessage(), failure);
-      return failAll(batch, failure);
+      List<AdmittedWork> failed = new ArrayList<>(works);
+      EngineException cause = failure;
+      failed.forEach(work -> work.fail(cause));
+      return failed;
     }
     for (int i = 0; i < size; i++) {
-      ImageRef ref = batch.get(i);
-      ref.job().answer(ref.index(),
-          new InferenceResult(logits.row(i), startNanos - ref.job().submittedNanos, inferenceNanos, size));
+      BatchSlot slot = batch.get(i);
+      slot.work().answer(slot.index(),
+          new InferenceResult(logits.row(i), startNanos - slot.work().submittedNanos, inferenceNanos, size));
     }
     return List.of();
   }
 
-  /**
-   * The batch as one NCHW buffer. When it is a run of consecutive images of one work (a work alone, or max
-   * batch 1) and that work's buffer is direct, the engine reads the work's own buffer: no copy. Otherwise
-   * the images are copied into this instance's buffer.
-   */
-  private FloatBuffer assemble(List<ImageRef> batch) {
-    int size = batch.size();
-    ImageRef first = batch.get(0);
-    FloatBuffer source = first.job().work.input();
-    if (source.isDirect() && source.order() == ByteOrder.nativeOrder() && fromOneJob(batch)) {
-      // A job's images join a batch in ascending order, one after the other: this is a contiguous run.
-      int from = first.job().base + first.index() * imageSize;
-      return source.duplicate().limit(from + size * imageSize).position(from).slice();
-    }
-    input.clear();
-    for (int i = 0; i < size; i++) {
-      ImageRef ref = batch.get(i);
-      // Absolute bulk put: a memory copy between direct buffers; the work's buffer is not moved.
-      input.put(i * imageSize, ref.job().work.input(), ref.job().base + ref.index() * imageSize, imageSize);
-    }
-    return input.limit(size * imageSize);
-  }
-
-  private static boolean fromOneJob(List<ImageRef> batch) {
-    Job job = batch.get(0).job();
-    for (int i = 1; i < batch.size(); i++) {
-      if (batch.get(i).job() != job) {
-        return false;
+  /** Copies each image into the engine's input, image {@code i} at float {@code i × imageSize}. */
+  private void assemble(List<BatchSlot> batch) {
+    FloatBuffer input = engine.input();
+    for (int i = 0; i < batch.size(); i++) {
+      FloatBuffer image = batch.get(i).image();
+      if (image.remaining() != imageSize) {
+        throw new IllegalStateException("an image of " + image.remaining() + " floats in a batch of " + imageSize
+            + "-float images");
       }
+      // Absolute bulk put: one memory copy (with a byte swap only if the orders differ); nothing moves.
+      input.put(i * imageSize, image, image.position(), imageSize);
     }
-    return true;
   }
 
-  private static List<Job> failAll(List<ImageRef> batch, EngineException failure) {
-    Map<Job, Boolean> jobs = new IdentityHashMap<>();
-    for (ImageRef ref : batch) {
-      jobs.put(ref.job(), Boolean.TRUE);
+  private static Set<AdmittedWork> worksOf(List<BatchSlot> batch) {
+    Set<AdmittedWork> works = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (BatchSlot slot : batch) {
+      works.add(slot.work());
     }
-    List<Job> failed = new ArrayList<>(jobs.keySet());
-    failed.forEach(job -> job.fail(failure));
-    return failed;
+    return works;
   }
 }

@@ -82,16 +82,4 @@ public record BatchingConfig(
   public BatchingConfig withAgingBoundNanos(long value) {
     return new BatchingConfig(maxBatch, preferredBatchSizes, maxQueueDelayNanos, maxQueuedImages, value);
   }
-
-  /**
-   * This configuration with max batch lowered to {@code engineMaxBatch} when it is larger, and preferred
-   * sizes above it left out; unchanged otherwise.
-   */
-  public BatchingConfig limitedTo(int engineMaxBatch) {
-    if (maxBatch <= engineMaxBatch) {
-      return this;
-    }
-    return new BatchingConfig(engineMaxBatch, preferredBatchSizes.headSet(engineMaxBatch + 1), maxQueueDelayNanos,
-        maxQueuedImages, agingBoundNanos);
-  }
 }

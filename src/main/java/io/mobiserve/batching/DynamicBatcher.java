@@ -5,7 +5,9 @@ import io.mobiserve.batching.BatchPolicy.QueueState;
 import io.mobiserve.engine.InferenceEngine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +28,10 @@ import java.util.function.LongSupplier;
  * handed to it, one at a time. {@link #submit}, {@link #queuedImages} and {@link #close} are safe from any
  * thread; {@code submit} never blocks beyond a short lock.
  *
- * <p>Ownership: once {@code submit} returns a future, the batcher owns the work (including its input
- * buffer, which the caller must not change) and completes the future exactly once. It owns the engines
- * and closes them in {@link #close}.
+ * <p>Ownership: once {@code submit} returns a future, the batcher owns the work and completes the future
+ * exactly once; it reads the work's images until it runs the work's {@link InferenceWork#releaseImages()},
+ * exactly once, after the future completed and no batch copies from them any more. Each image is copied
+ * once, into the engine instance's own input memory. It owns the engines and closes them in {@link #close}.
  *
  * <p>Admission: a work is admitted whole or refused whole ({@link SchedulingException.Reason#QUEUE_FULL}
  * at once when it would take the queue over {@link BatchingConfig#maxQueuedImages()}). Cancelled and
@@ -65,17 +68,17 @@ public final class DynamicBatcher implements InferenceScheduler {
     final BatchRunner runner;
     final Condition assigned = lock.newCondition();
     final Thread thread;
-    List<ImageRef> batch;
+    List<BatchSlot> batch;
 
     Instance(int index, InferenceEngine engine) {
-      this.runner = new BatchRunner(index, engine, imageSize, config.maxBatch(), clock, listener);
+      this.runner = new BatchRunner(index, engine, imageSize, clock, listener);
       this.thread = new Thread(this::drive, "batcher-engine-" + index);
       this.thread.setDaemon(true);
     }
 
     private void drive() {
       while (true) {
-        List<ImageRef> next;
+        List<BatchSlot> next;
         lock.lock();
         try {
           while (batch == null && !stopping) {
@@ -89,7 +92,7 @@ public final class DynamicBatcher implements InferenceScheduler {
         } finally {
           lock.unlock();
         }
-        List<Job> failed = runner.run(next);
+        List<AdmittedWork> failed = runner.run(next);
         lock.lock();
         try {
           failed.forEach(queue::remove);
@@ -107,7 +110,7 @@ public final class DynamicBatcher implements InferenceScheduler {
    *
    * @param engines the engine instances; the batcher owns them and closes them in {@link #close()}
    * @param imageSize the number of floats of one image (C × H × W); every work must match it
-   * @param config batching limits; max batch must not exceed any engine's {@code info().maxBatch()}
+   * @param config batching limits; every engine must have been created for batches of its max batch
    * @param listener told about admissions, drops, dequeues and batches
    * @param nanoClock the time source ({@link System#nanoTime} outside tests)
    */
@@ -123,13 +126,6 @@ public final class DynamicBatcher implements InferenceScheduler {
     }
     if (imageSize < 1) {
       throw new IllegalArgumentException("image size must be at least 1 float, not " + imageSize);
-    }
-    for (int i = 0; i < engines.size(); i++) {
-      int engineMax = engines.get(i).info().maxBatch();
-      if (config.maxBatch() > engineMax) {
-        throw new IllegalArgumentException("max batch " + config.maxBatch() + " exceeds engine instance " + i
-            + "'s max batch " + engineMax);
-      }
     }
     this.engines = List.copyOf(engines);
     this.imageSize = imageSize;
@@ -160,34 +156,37 @@ public final class DynamicBatcher implements InferenceScheduler {
    */
   @Override
   public CompletableFuture<List<InferenceResult>> submit(InferenceWork work) {
-    if (work.imageSize() != imageSize) {
-      throw new IllegalArgumentException("images of " + work.imageSize() + " floats do not fit a model input of "
-          + imageSize + " floats");
+    for (int i = 0; i < work.imageCount(); i++) {
+      int floats = work.images().get(i).remaining();
+      if (floats != imageSize) {
+        throw new IllegalArgumentException("image " + i + " of " + floats + " floats does not fit a model input of "
+            + imageSize + " floats");
+      }
     }
     long now = clock.getAsLong();
-    Job job = new Job(work, now);
+    AdmittedWork admitted = new AdmittedWork(work, now);
     SchedulingException refusal = checkStillWanted(work, now);
     if (refusal == null) {
       lock.lock();
       try {
-        refusal = admit(job);
+        refusal = admit(admitted);
       } finally {
         lock.unlock();
       }
     }
     if (refusal != null) {
       SchedulingException reason = refusal;
-      job.fail(refusal, () -> listener.dropped(reason.reason(), work.images()));
+      admitted.fail(refusal, () -> listener.dropped(reason.reason(), work.imageCount()));
     }
-    return job.future;
+    return admitted.future;
   }
 
-  /** Under the lock: queues the whole job or says why not. */
-  private SchedulingException admit(Job job) {
+  /** Under the lock: queues the whole work or says why not. */
+  private SchedulingException admit(AdmittedWork admitted) {
     if (closed) {
       return new SchedulingException(SchedulingException.Reason.SHUT_DOWN, "the server is shutting down");
     }
-    int images = job.work.images();
+    int images = admitted.work.imageCount();
     if (images > config.maxQueuedImages()) {
       return new SchedulingException(SchedulingException.Reason.QUEUE_FULL, images
           + " images exceed the inference queue's " + config.maxQueuedImages() + " images; send fewer at once");
@@ -196,12 +195,12 @@ public final class DynamicBatcher implements InferenceScheduler {
       return new SchedulingException(SchedulingException.Reason.QUEUE_FULL, "the inference queue is full ("
           + queue.images() + " of " + config.maxQueuedImages() + " images queued); retry later");
     }
-    queue.add(job);
+    queue.add(admitted);
     // Under the lock, so that "admitted" is reported before any of its images can be dequeued.
-    listener.admitted(job.work.priority(), images);
+    listener.admitted(admitted.work.priority(), images);
     // Wake the batcher only when this can change what it does: with an instance free the batch may now be
     // complete; with none, only an earlier deadline matters until an instance frees.
-    long deadline = job.work.deadlineNanos();
+    long deadline = admitted.work.deadlineNanos();
     if (!freeInstances.isEmpty()
         || (deadline != Long.MAX_VALUE
             && (plannedWakeNanos == QueueState.NO_DEADLINE || deadline - plannedWakeNanos < 0))) {
@@ -243,7 +242,7 @@ public final class DynamicBatcher implements InferenceScheduler {
       }
       // Outside the lock: completing a future runs its callers' continuations.
       for (WorkQueue.Drop drop : drops) {
-        drop.job().fail(dropException(drop), () -> listener.dropped(drop.reason(), drop.images()));
+        drop.work().fail(dropException(drop), () -> listener.dropped(drop.reason(), drop.images()));
       }
       drops.clear();
     }
@@ -274,8 +273,12 @@ public final class DynamicBatcher implements InferenceScheduler {
         ? new Decision.SendNow(Math.min(state.images(), config.maxBatch()))
         : policy.decide(state, now);
     if (decision instanceof Decision.SendNow send) {
-      List<ImageRef> batch = new ArrayList<>(send.images());
+      List<BatchSlot> batch = new ArrayList<>(send.images());
       queue.take(send.images(), batch);
+      keepReadable(batch);
+      if (batch.isEmpty()) {
+        return true;
+      }
       Instance instance = freeInstances.pollFirst();
       instance.batch = batch;
       instance.assigned.signal();
@@ -285,6 +288,15 @@ public final class DynamicBatcher implements InferenceScheduler {
       waitUntil(QueueState.NO_DEADLINE, now);
     }
     return true;
+  }
+
+  /**
+   * Retains each work of the batch for the batch's copy of its images, and leaves out the images of works
+   * whose memory is already gone (finished since the sweep: their answers would be discarded anyway).
+   */
+  private static void keepReadable(List<BatchSlot> batch) {
+    Map<AdmittedWork, Boolean> readable = new IdentityHashMap<>();
+    batch.removeIf(slot -> !readable.computeIfAbsent(slot.work(), AdmittedWork::retain));
   }
 
   private void waitUntil(long wakeNanos, long now) {
@@ -300,7 +312,7 @@ public final class DynamicBatcher implements InferenceScheduler {
     if (drop.reason() == SchedulingException.Reason.CANCELLED) {
       return new SchedulingException(drop.reason(), "the call was cancelled");
     }
-    long waited = clock.getAsLong() - drop.job().submittedNanos;
+    long waited = clock.getAsLong() - drop.work().submittedNanos;
     return new SchedulingException(drop.reason(),
         "the deadline passed after " + TimeUnit.NANOSECONDS.toMicros(waited) + " µs in the queue");
   }

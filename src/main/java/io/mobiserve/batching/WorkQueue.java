@@ -14,16 +14,16 @@ import java.util.Map;
  * <p>Not thread-safe: the batcher's lock guards it.
  */
 final class WorkQueue {
-  /** A job taken out of the queue before it reached an engine, and why. */
-  record Drop(Job job, SchedulingException.Reason reason, int images) {}
+  /** Work taken out of the queue before it reached an engine, and why. */
+  record Drop(AdmittedWork work, SchedulingException.Reason reason, int images) {}
 
   private final Level live = new Level();
   private final Level bulk = new Level();
   private int images;
 
-  void add(Job job) {
-    (job.work.priority() == Priority.LIVE ? live : bulk).add(job);
-    images += job.queuedImages();
+  void add(AdmittedWork admitted) {
+    (admitted.work.priority() == Priority.LIVE ? live : bulk).add(admitted);
+    images += admitted.queuedImages();
   }
 
   int images() {
@@ -31,8 +31,8 @@ final class WorkQueue {
   }
 
   /**
-   * Takes out cancelled and expired jobs (into {@code drops}) and jobs already answered (an engine failed
-   * another part of them), treats bulk jobs older than {@code agingBoundNanos} as live, and describes what
+   * Takes out cancelled and expired works (into {@code drops}) and works already answered (an engine failed
+   * another part of them), treats bulk works older than {@code agingBoundNanos} as live, and describes what
    * is left.
    */
   BatchPolicy.QueueState sweep(long nowNanos, long agingBoundNanos, List<Drop> drops) {
@@ -47,32 +47,32 @@ final class WorkQueue {
   }
 
   /** Moves up to {@code count} images into {@code batch}: live first, round-robin across sources. */
-  void take(int count, List<ImageRef> batch) {
+  void take(int count, List<BatchSlot> batch) {
     for (int i = 0; i < count && images > 0; i++) {
       batch.add((live.isEmpty() ? bulk : live).takeOne());
       images--;
     }
   }
 
-  /** Takes out the rest of a job that has been answered already. */
-  void remove(Job job) {
-    int removed = live.remove(job) ? job.queuedImages() : bulk.remove(job) ? job.queuedImages() : 0;
+  /** Takes out the rest of a work that has been answered already. */
+  void remove(AdmittedWork admitted) {
+    int removed = live.remove(admitted) ? admitted.queuedImages() : bulk.remove(admitted) ? admitted.queuedImages() : 0;
     images -= removed;
   }
 
-  /** What a sweep found in the jobs it kept. */
+  /** What a sweep found in the works it kept. */
   private static final class Scan {
     long oldest;
     boolean any;
     long earliestDeadline = BatchPolicy.QueueState.NO_DEADLINE;
     int removedImages;
 
-    void keep(Job job) {
-      if (!any || job.submittedNanos - oldest < 0) {
-        oldest = job.submittedNanos;
+    void keep(AdmittedWork admitted) {
+      if (!any || admitted.submittedNanos - oldest < 0) {
+        oldest = admitted.submittedNanos;
         any = true;
       }
-      long deadline = job.work.deadlineNanos();
+      long deadline = admitted.work.deadlineNanos();
       if (deadline != Long.MAX_VALUE
           && (earliestDeadline == BatchPolicy.QueueState.NO_DEADLINE || deadline - earliestDeadline < 0)) {
         earliestDeadline = deadline;
@@ -89,76 +89,76 @@ final class WorkQueue {
       return turns.isEmpty();
     }
 
-    void add(Job job) {
-      Source source = bySource.get(job.work.source());
+    void add(AdmittedWork admitted) {
+      Source source = bySource.get(admitted.work.source());
       if (source == null) {
-        source = new Source(job.work.source());
+        source = new Source(admitted.work.source());
         bySource.put(source.name, source);
         turns.addLast(source);
       }
-      source.jobs.addLast(job);
+      source.works.addLast(admitted);
     }
 
-    ImageRef takeOne() {
+    BatchSlot takeOne() {
       Source source = turns.pollFirst();
-      Job job = source.jobs.peekFirst();
-      ImageRef ref = new ImageRef(job, job.nextImage++);
-      if (job.queuedImages() == 0) {
-        source.jobs.pollFirst();
+      AdmittedWork admitted = source.works.peekFirst();
+      BatchSlot slot = new BatchSlot(admitted, admitted.nextImage++);
+      if (admitted.queuedImages() == 0) {
+        source.works.pollFirst();
       }
-      if (source.jobs.isEmpty()) {
+      if (source.works.isEmpty()) {
         bySource.remove(source.name);
       } else {
         turns.addLast(source);
       }
-      return ref;
+      return slot;
     }
 
-    boolean remove(Job job) {
-      Source source = bySource.get(job.work.source());
-      if (source == null || !source.jobs.remove(job)) {
+    boolean remove(AdmittedWork admitted) {
+      Source source = bySource.get(admitted.work.source());
+      if (source == null || !source.works.remove(admitted)) {
         return false;
       }
-      if (source.jobs.isEmpty()) {
+      if (source.works.isEmpty()) {
         bySource.remove(source.name);
         turns.remove(source);
       }
       return true;
     }
 
-    /** @param promoteTo where jobs older than the aging bound go, or null to keep them here */
+    /** @param promoteTo where works older than the aging bound go, or null to keep them here */
     void sweep(long nowNanos, List<Drop> drops, Scan scan, Level promoteTo, long agingBoundNanos) {
       for (Iterator<Source> sources = turns.iterator(); sources.hasNext(); ) {
         Source source = sources.next();
-        for (Iterator<Job> jobs = source.jobs.iterator(); jobs.hasNext(); ) {
-          Job job = jobs.next();
-          SchedulingException.Reason reason = job.isFinished() ? null : dropReason(job, nowNanos);
-          if (reason != null || job.isFinished()) {
-            jobs.remove();
-            scan.removedImages += job.queuedImages();
+        for (Iterator<AdmittedWork> works = source.works.iterator(); works.hasNext(); ) {
+          AdmittedWork admitted = works.next();
+          SchedulingException.Reason reason = admitted.isFinished() ? null : dropReason(admitted, nowNanos);
+          if (reason != null || admitted.isFinished()) {
+            works.remove();
+            scan.removedImages += admitted.queuedImages();
             if (reason != null) {
-              drops.add(new Drop(job, reason, job.queuedImages()));
+              drops.add(new Drop(admitted, reason, admitted.queuedImages()));
             }
             continue;
           }
-          scan.keep(job);
-          if (promoteTo != null && nowNanos - job.submittedNanos >= agingBoundNanos) {
-            jobs.remove();
-            promoteTo.add(job);
+          scan.keep(admitted);
+          if (promoteTo != null && nowNanos - admitted.submittedNanos >= agingBoundNanos) {
+            works.remove();
+            promoteTo.add(admitted);
           }
         }
-        if (source.jobs.isEmpty()) {
+        if (source.works.isEmpty()) {
           sources.remove();
           bySource.remove(source.name);
         }
       }
     }
 
-    private static SchedulingException.Reason dropReason(Job job, long nowNanos) {
-      if (job.work.cancelled().getAsBoolean()) {
+    private static SchedulingException.Reason dropReason(AdmittedWork admitted, long nowNanos) {
+      if (admitted.work.cancelled().getAsBoolean()) {
         return SchedulingException.Reason.CANCELLED;
       }
-      long deadline = job.work.deadlineNanos();
+      long deadline = admitted.work.deadlineNanos();
       if (deadline != Long.MAX_VALUE && nowNanos - deadline >= 0) {
         return SchedulingException.Reason.DEADLINE_EXPIRED;
       }
@@ -168,7 +168,7 @@ final class WorkQueue {
 
   private static final class Source {
     final String name;
-    final ArrayDeque<Job> jobs = new ArrayDeque<>();
+    final ArrayDeque<AdmittedWork> works = new ArrayDeque<>();
 
     Source(String name) {
       this.name = name;

@@ -21,9 +21,12 @@ import io.mobiserve.bench.Step;
 import io.mobiserve.bench.StepResult;
 import io.mobiserve.bench.StepTiming;
 import io.mobiserve.engine.EngineException;
-import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
-import io.mobiserve.server.ModelRuntime;
+import io.mobiserve.runtime.BackendChoice;
+import io.mobiserve.runtime.FailoverTally;
+import io.mobiserve.runtime.ModelRuntime;
+import io.mobiserve.runtime.RuntimeConfig;
+import io.mobiserve.runtime.RuntimeListener;
 import io.mobiserve.server.ServerLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -182,17 +185,16 @@ final class BenchCommand implements Callable<Integer> {
 
   private int inProcess(StepTiming timing, PrintWriter out) throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
-    BackendSelection selection = runtimeOptions.backendSelection(cores);
+    RuntimeConfig config = runtimeOptions.toConfig(cores, ServerLimits.DEFAULT.image());
+    BackendChoice backend = BackendChoice.choose(config);
     ModelSpec spec = modelOptions.resolve();
-    StartedRuntime started;
+    ModelRuntime runtime;
     try {
-      started = StartedRuntime.start(selection, spec, runtimeOptions.runtimeOptions(cores, ServerLimits.DEFAULT.image()),
-          ServerMetrics.DISABLED);
+      runtime = ModelRuntime.start(spec, config, backend, RuntimeListener.NONE);
     } catch (EngineException e) {
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
-    ModelRuntime runtime = started.runtime();
-    FailoverTally failovers = FailoverTally.watching(started.selection().health());
+    FailoverTally failovers = FailoverTally.watching(runtime.health());
     try {
       runtime.warmUp();
       ModelFacts model = new ModelFacts(spec.name(), spec.architecture(), runtime.engineInfo().backend(),

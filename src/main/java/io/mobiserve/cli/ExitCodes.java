@@ -1,5 +1,6 @@
 package io.mobiserve.cli;
 
+import io.mobiserve.runtime.BackendUnavailableException;
 import picocli.CommandLine;
 
 /**
@@ -15,6 +16,7 @@ final class ExitCodes {
 
   static int of(Throwable t) {
     // A value picocli cannot parse (--fallback gpu, --max-batch lots) is as much bad usage as one we refuse.
-    return t instanceof ConfigurationException || t instanceof CommandLine.ParameterException ? CONFIGURATION : FAILED;
+    return t instanceof ConfigurationException || t instanceof BackendUnavailableException
+        || t instanceof CommandLine.ParameterException ? CONFIGURATION : FAILED;
   }
 }

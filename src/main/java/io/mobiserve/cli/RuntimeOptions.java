@@ -1,26 +1,25 @@
 package io.mobiserve.cli;
 
-import io.mobiserve.batching.BatchingConfig;
-import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.engine.tensorrt.Precision;
-import io.mobiserve.engine.tensorrt.TensorRtAvailability;
-import io.mobiserve.engine.tensorrt.TensorRtEngineFactory;
 import io.mobiserve.engine.tensorrt.TensorRtOptions;
 import io.mobiserve.preprocess.ImageLimits;
-import io.mobiserve.server.ModelRuntime;
+import io.mobiserve.runtime.Backend;
+import io.mobiserve.runtime.Fallback;
+import io.mobiserve.runtime.RuntimeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import picocli.CommandLine.Option;
 
 /**
  * How the model runs: the backend and its GPU settings, engine instances and threads, and how images are
  * merged into engine batches. Shared by {@code serve} and {@code bench --in-process}, so that the in-process
- * ceiling runs exactly as the server does; {@code serve --config} files set the same options.
+ * ceiling runs exactly as the server does; {@code serve --config} files set the same options. The flags
+ * become one {@link RuntimeConfig} ({@link #toConfig}), checked once.
  */
 final class RuntimeOptions {
   /** Images waiting for a preprocessing thread before calls get RESOURCE_EXHAUSTED. */
@@ -62,46 +61,55 @@ final class RuntimeOptions {
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads per instance (default: cores / instances).")
   Integer threads;
 
-  /** @throws ConfigurationException naming the flag whose value cannot work */
-  BatchingConfig toConfig() {
+  /**
+   * The runtime settings these flags ask for, each checked once here with a message naming its flag.
+   *
+   * @param cores the processors this process may use: the default threads follow from them
+   * @param imageLimits the per-image limits (from the serve limits' flags)
+   * @throws ConfigurationException naming the flag whose value cannot work
+   */
+  RuntimeConfig toConfig(int cores, ImageLimits imageLimits) {
     if (instances < 1) {
       throw new ConfigurationException("--instances must be at least 1, not " + instances);
     }
-    try {
-      return BatchingConfig.defaults()
-          .withMaxBatch(maxBatch)
-          .withPreferredBatchSizes(new TreeSet<>(preferredBatchSizes))
-          .withMaxQueueDelayNanos(TimeUnit.MICROSECONDS.toNanos(maxQueueDelayMicros))
-          .withMaxQueuedImages(maxQueue);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("batching: " + e.getMessage(), e);
+    if (maxBatch < 1) {
+      throw new ConfigurationException("--max-batch must be at least 1, not " + maxBatch);
     }
-  }
-
-  /**
-   * The engine for {@code --backend}, with these settings, and why it was chosen.
-   *
-   * @throws ConfigurationException naming a bad setting, or TensorRT's absence with {@code --backend tensorrt}
-   */
-  BackendSelection backendSelection(int cores) {
-    return backendSelection(cores, TensorRtAvailability::probe);
-  }
-
-  /** As {@link #backendSelection(int)}, with the probe that says whether TensorRT can run here. */
-  BackendSelection backendSelection(int cores, IntFunction<TensorRtAvailability> probe) {
-    OrtEngineOptions cpuOptions = engineOptions(cores);
-    TensorRtOptions gpuOptions = tensorRtOptions();
+    for (int size : preferredBatchSizes) {
+      if (size < 1 || size > maxBatch) {
+        throw new ConfigurationException("--preferred-batch " + size + " is outside 1..--max-batch " + maxBatch);
+      }
+    }
+    if (maxQueueDelayMicros < 0 || maxQueueDelayMicros > 60_000_000L) {
+      throw new ConfigurationException("--max-queue-delay-us must be from 0 to 60000000 (60 s), not " + maxQueueDelayMicros);
+    }
+    if (maxQueue < 1) {
+      throw new ConfigurationException("--max-queue must be at least 1, not " + maxQueue);
+    }
     if (backend == Backend.CPU && precision == Precision.FP16) {
       throw new ConfigurationException("--precision fp16 needs --backend tensorrt or auto: ONNX Runtime on the CPU runs fp32");
     }
-    return BackendSelection.choose(backend, fallback, gpu, model -> OrtEngine.open(model, cpuOptions),
-        () -> new TensorRtEngineFactory(gpuOptions), probe);
+    try {
+      return RuntimeConfig.builder()
+          .backend(backend)
+          .fallback(fallback)
+          .tensorRt(tensorRtOptions())
+          .cpu(new OrtEngineOptions(threadsPerInstance(cores)))
+          .instances(instances)
+          .maxBatch(maxBatch)
+          .preferredBatchSizes(new TreeSet<>(preferredBatchSizes))
+          .maxQueueDelay(Duration.ofNanos(TimeUnit.MICROSECONDS.toNanos(maxQueueDelayMicros)))
+          .maxQueuedImages(maxQueue)
+          .preprocessThreads(cores)
+          .preprocessQueue(PREPROCESS_QUEUE)
+          .imageLimits(imageLimits)
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException(e.getMessage(), e);
+    }
   }
 
-  /**
-   * The TensorRT settings: the optimization profile is tuned for the largest preferred batch within the max
-   * batch (else the max batch) and accepts up to the max batch.
-   */
+  /** The TensorRT settings of the flags. */
   TensorRtOptions tensorRtOptions() {
     if (workspaceMb < 1) {
       throw new ConfigurationException("--workspace-mb must be at least 1, not " + workspaceMb);
@@ -113,21 +121,7 @@ final class RuntimeOptions {
     if (Files.exists(cache) && !Files.isDirectory(cache)) {
       throw new ConfigurationException("--engine-cache " + cache + " is a file, not a folder");
     }
-    BatchingConfig batching = toConfig();
-    int maxBatch = batching.maxBatch();
-    // BatchingConfig has already refused preferred sizes over the max batch.
-    int optBatch = batching.preferredBatchSizes().isEmpty() ? maxBatch : batching.preferredBatchSizes().last();
-    return new TensorRtOptions(precision, cache, workspaceMb * (1L << 20), optBatch, maxBatch, gpu);
-  }
-
-  /** The engine settings: threads per instance, and the max batch. */
-  OrtEngineOptions engineOptions(int cores) {
-    return new OrtEngineOptions(threadsPerInstance(cores), toConfig().maxBatch());
-  }
-
-  /** The runtime settings: instances, a preprocessing thread per core, batching. */
-  ModelRuntime.Options runtimeOptions(int cores, ImageLimits imageLimits) {
-    return new ModelRuntime.Options(instances, cores, PREPROCESS_QUEUE, imageLimits, toConfig());
+    return new TensorRtOptions(precision, cache, workspaceMb * (1L << 20), gpu);
   }
 
   /** Intra-op threads per engine instance: the flag, or the cores shared among the instances. */

@@ -1,17 +1,17 @@
 package io.mobiserve.cli;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.mobiserve.batching.BatchingConfig;
 import io.mobiserve.engine.EngineException;
-import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.metrics.MetricsHttpServer;
 import io.mobiserve.metrics.PrometheusMetrics;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.preprocess.ImageLimits;
-import io.mobiserve.server.DaemonThreads;
+import io.mobiserve.runtime.BackendChoice;
+import io.mobiserve.runtime.DaemonThreads;
+import io.mobiserve.runtime.ModelRuntime;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.MobiserveServer;
-import io.mobiserve.server.ModelRuntime;
 import io.mobiserve.server.ServerLimits;
 import io.mobiserve.server.ServingModel;
 import java.net.InetSocketAddress;
@@ -74,10 +74,10 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
-    BatchingConfig batching = runtimeOptions.toConfig();
-    OrtEngineOptions engineOptions = runtimeOptions.engineOptions(cores);
-    BackendSelection selection = runtimeOptions.backendSelection(cores);
     ServerLimits limits = limits();
+    RuntimeConfig config = runtimeOptions.toConfig(cores, limits.image());
+    // Before listening: a backend that cannot run here stops the server at once, naming what is missing.
+    BackendChoice backend = BackendChoice.choose(config);
     ModelSpec model = modelOptions.resolve();
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new ConfigurationException("--metrics-port must be within 0..65535, not " + metricsPort);
@@ -86,15 +86,15 @@ final class ServeCommand implements Callable<Integer> {
             + " instances={} threads_per_instance={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
-        host, port, metricsPort == null ? "off" : metricsPort, model.name(), runtimeOptions.backend,
-        runtimeOptions.fallback, runtimeOptions.gpu, runtimeOptions.precision, runtimeOptions.instances,
-        engineOptions.intraOpThreads(), batching.maxBatch(), batching.preferredBatchSizes(),
-        runtimeOptions.maxQueueDelayMicros, batching.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
+        host, port, metricsPort == null ? "off" : metricsPort, model.name(), config.backend(), config.fallback(),
+        config.tensorRt().deviceIndex(), config.tensorRt().precision(), config.instances(),
+        config.cpu().intraOpThreads(), config.maxBatch(), config.preferredBatchSizes(),
+        config.maxQueueDelay().toNanos() / 1000, config.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
         maxPixels, maxMessageBytes, shutdownGraceSeconds);
     log.info("model {}: {} ({} classes, input {}x{}x{}, preprocessing {}){}", model.name(), model.architecture(),
         model.classes(), model.input().channels(), model.input().height(), model.input().width(),
         model.preprocessing(), model.trained() ? "" : " — UNTRAINED weights: " + model.notes());
-    log.info("backend {}", selection.reason());
+    log.info("backend {}", backend.reason());
 
     ServerMetrics metrics = ServerMetrics.DISABLED;
     MetricsHttpServer metricsServer = null;
@@ -116,14 +116,10 @@ final class ServeCommand implements Callable<Integer> {
 
     ModelRuntime runtime;
     try {
-      StartedRuntime started = StartedRuntime.start(
-          selection, model, runtimeOptions.runtimeOptions(cores, limits.image()), metrics);
-      runtime = started.runtime();
-      if (started.selection() != selection) {
-        selection = started.selection();
-        log.info("backend {}", selection.reason());
+      runtime = ModelRuntime.start(model, config, backend, metrics);
+      if (runtime.backend() != backend) {
+        log.info("backend {}", runtime.backend().reason());
       }
-      metrics.backendChosen(runtime.engineInfo().backend(), selection.reason());
       long start = System.nanoTime();
       runtime.warmUp();
       log.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
@@ -135,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
-    server.serve(ServingModel.of(runtime, selection.reason(), limits));
+    server.serve(ServingModel.of(runtime, limits));
     log.info("serving {} on port {} with {}", model.name(), server.port(), runtime.engineInfo().backend());
 
     stop.await();

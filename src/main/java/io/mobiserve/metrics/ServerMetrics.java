@@ -1,11 +1,9 @@
 package io.mobiserve.metrics;
 
 import io.mobiserve.batching.Priority;
-import io.mobiserve.batching.SchedulerListener;
 import io.mobiserve.batching.SchedulingException;
-import io.mobiserve.engine.EngineHealthListener;
 import io.mobiserve.engine.EngineInfo;
-import io.mobiserve.pipeline.PipelineListener;
+import io.mobiserve.runtime.RuntimeListener;
 import java.util.function.IntSupplier;
 
 /**
@@ -17,19 +15,7 @@ import java.util.function.IntSupplier;
  * PrometheusMetrics}, which records into a Prometheus registry. Code that reports takes a {@code
  * ServerMetrics} and never checks which. Every method is thread-safe, fast and does not throw.
  */
-public interface ServerMetrics extends RequestListener, PipelineListener, SchedulerListener, EngineHealthListener {
-
-  /**
-   * A model runtime has started.
-   *
-   * @param model the model's name
-   * @param engine the engine instances' description (backend and precision)
-   * @param queuedImages reads the number of images waiting for an engine, at each scrape
-   */
-  void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages);
-
-  /** The backend in use and, in one sentence, why it was chosen. */
-  void backendChosen(String backend, String reason);
+public interface ServerMetrics extends RequestListener, RuntimeListener {
 
   /** Records nothing. */
   ServerMetrics DISABLED = new ServerMetrics() {

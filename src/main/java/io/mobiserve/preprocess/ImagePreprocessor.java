@@ -16,4 +16,12 @@ public interface ImagePreprocessor {
    *     the wrong size; nothing is written then
    */
   void preprocess(ImageInput image, FloatBuffer destination) throws InvalidImageException;
+
+  /**
+   * A tensor input, checked (its size and that every value is finite) and read where it lies: a view of its
+   * bytes as C × H × W floats, so that it is copied only once, into the engine's memory.
+   *
+   * @throws InvalidImageException when the tensor has the wrong size or a value that is NaN or infinite
+   */
+  FloatBuffer checkedTensor(ImageInput.Tensor tensor) throws InvalidImageException;
 }

@@ -29,14 +29,14 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
   private final Preprocessing preprocessing;
   private final ImageLimits limits;
   private final ChwNormalizer normalizer;
-  private final TensorCopier tensors;
+  private final TensorValidator tensors;
 
   public OpenCvImagePreprocessor(InputShape shape, Preprocessing preprocessing, ImageLimits limits) {
     this.shape = Objects.requireNonNull(shape, "shape");
     this.preprocessing = Objects.requireNonNull(preprocessing, "preprocessing");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.normalizer = new ChwNormalizer(shape, preprocessing);
-    this.tensors = new TensorCopier(shape);
+    this.tensors = new TensorValidator(shape);
     OpenCv.initialize();
   }
 
@@ -49,10 +49,15 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
     } else if (image instanceof ImageInput.Raw raw) {
       preprocessRaw(raw, destination);
     } else if (image instanceof ImageInput.Tensor tensor) {
-      tensors.copy(tensor.float32LittleEndian(), destination);
+      destination.put(tensors.checkedView(tensor.float32LittleEndian()));
     } else {
       throw new IllegalArgumentException("unknown image input " + image.getClass().getName());
     }
+  }
+
+  @Override
+  public FloatBuffer checkedTensor(ImageInput.Tensor tensor) throws InvalidImageException {
+    return tensors.checkedView(tensor.float32LittleEndian());
   }
 
   private void preprocessEncoded(ByteBuffer data, FloatBuffer destination) throws InvalidImageException {

@@ -1,8 +1,9 @@
 package io.mobiserve.server;
 
 import io.mobiserve.api.v1.ModelInfo;
-import io.mobiserve.engine.EngineHealth;
 import io.mobiserve.pipeline.ClassificationPipeline;
+import io.mobiserve.runtime.EngineHealth;
+import io.mobiserve.runtime.ModelRuntime;
 import java.util.Objects;
 
 /**
@@ -23,12 +24,12 @@ public final class ServingModel {
     this.health = Objects.requireNonNull(health, "health");
   }
 
-  /** Serves {@code runtime}'s pipeline, describing it with the backend and the reason it was chosen. */
-  public static ServingModel of(ModelRuntime runtime, String backendReason, ServerLimits limits) {
+  /** Serves {@code runtime}'s pipeline, describing it with its backend and the reason it was chosen. */
+  public static ServingModel of(ModelRuntime runtime, ServerLimits limits) {
     return new ServingModel(
         runtime.pipeline(),
-        ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), runtime.maxBatch(), backendReason,
-            runtime.health().fallback(), limits),
+        ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), runtime.maxBatch(),
+            runtime.backend().reason(), runtime.health().fallback(), limits),
         limits,
         runtime.health());
   }

@@ -32,16 +32,28 @@ import org.openjdk.jmh.annotations.Threads;
 @Threads(64)
 public class BatcherBenchmark {
 
-  /** Returns zero logits at once. */
+  /** Has its own direct input memory, like a real engine, and returns zero logits at once. */
   static final class NoOpEngine implements InferenceEngine {
+    private final FloatBuffer input;
+
+    NoOpEngine(int maxBatch, int imageSize) {
+      input = ByteBuffer.allocateDirect(maxBatch * imageSize * Float.BYTES).order(ByteOrder.nativeOrder())
+          .asFloatBuffer();
+    }
+
     @Override
-    public Logits infer(FloatBuffer input, int batchSize) {
+    public FloatBuffer input() {
+      return input;
+    }
+
+    @Override
+    public Logits run(int batchSize) {
       return new Logits(new float[batchSize * 10], batchSize, 10);
     }
 
     @Override
     public EngineInfo info() {
-      return new EngineInfo("no-op", "fp32", 64);
+      return new EngineInfo("no-op", "fp32");
     }
 
     @Override
@@ -61,7 +73,7 @@ public class BatcherBenchmark {
 
     @Setup(Level.Trial)
     public void start() {
-      batcher = new DynamicBatcher(List.of(new NoOpEngine()), imageSize,
+      batcher = new DynamicBatcher(List.of(new NoOpEngine(maxBatch, imageSize)), imageSize,
           BatchingConfig.defaults().withMaxBatch(maxBatch), SchedulerListener.NONE, System::nanoTime);
     }
 
@@ -84,7 +96,7 @@ public class BatcherBenchmark {
 
   @Benchmark
   public List<InferenceResult> submitOneImageAndWait(Batcher batcher, Producer producer) {
-    return batcher.batcher.submit(new InferenceWork(producer.image, 1, Long.MAX_VALUE, () -> false,
+    return batcher.batcher.submit(new InferenceWork(List.of(producer.image), Long.MAX_VALUE, () -> false,
         Priority.BULK, Thread.currentThread().getName())).join();
   }
 }

@@ -3,8 +3,8 @@ package io.mobiserve.batching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.TreeSet;
 import java.util.List;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class BatchingConfigTest {
@@ -40,13 +40,5 @@ class BatchingConfigTest {
     sizes.add(4);
     assertThat(config.preferredBatchSizes()).containsExactly(2, 8);
     assertThatThrownBy(() -> config.preferredBatchSizes().add(3)).isInstanceOf(UnsupportedOperationException.class);
-  }
-
-  @Test
-  void limitedTo_lowersMaxBatchAndDropsLargerPreferredSizes() {
-    BatchingConfig config = DEFAULTS.withPreferredBatchSizes(new TreeSet<>(List.of(2, 4, 8)));
-    assertThat(config.limitedTo(4).maxBatch()).isEqualTo(4);
-    assertThat(config.limitedTo(4).preferredBatchSizes()).containsExactly(2, 4);
-    assertThat(config.limitedTo(64)).isSameAs(config);
   }
 }

@@ -2,6 +2,7 @@ package io.mobiserve.batching;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
@@ -9,6 +10,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.EngineRuns;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -40,15 +42,15 @@ class DynamicBatcherOrtTest {
       }
     }
     float[][] expected = new float[INPUTS][];
-    try (OrtEngine alone = OrtEngine.open(spec, new OrtEngineOptions(1, 1))) {
+    try (OrtEngine alone = OrtEngine.open(spec, BatchSizes.upTo(1), new OrtEngineOptions(1))) {
       for (int i = 0; i < INPUTS; i++) {
-        Logits logits = alone.infer(direct(inputs[i]), 1);
+        Logits logits = EngineRuns.run(alone, direct(inputs[i]), 1);
         expected[i] = logits.row(0);
       }
     }
 
-    List<OrtEngine> engines = List.of(OrtEngine.open(spec, new OrtEngineOptions(1, 16)),
-        OrtEngine.open(spec, new OrtEngineOptions(1, 16)));
+    List<OrtEngine> engines = List.of(OrtEngine.open(spec, BatchSizes.upTo(16), new OrtEngineOptions(1)),
+        OrtEngine.open(spec, BatchSizes.upTo(16), new OrtEngineOptions(1)));
     DynamicBatcher batcher = new DynamicBatcher(List.copyOf(engines), imageSize, BatchingConfig.defaults(),
         SchedulerListener.NONE, System::nanoTime);
     ExecutorService callers = Executors.newFixedThreadPool(16);
@@ -100,7 +102,8 @@ class DynamicBatcherOrtTest {
       buffer.put(inputs[id]);
     }
     buffer.flip();
-    return new InferenceWork(buffer, ids.length, Long.MAX_VALUE, () -> false, Priority.BULK, "caller-" + ids[0]);
+    return new InferenceWork(Images.split(buffer, ids.length), Long.MAX_VALUE, () -> false, Priority.BULK,
+        "caller-" + ids[0]);
   }
 
   private static FloatBuffer direct(float[] values) {

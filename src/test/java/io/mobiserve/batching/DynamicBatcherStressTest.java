@@ -109,7 +109,7 @@ class DynamicBatcherStressTest {
       AtomicBoolean cancelled = new AtomicBoolean();
       Priority priority = random.nextInt(4) == 0 ? Priority.LIVE : Priority.BULK;
       CompletableFuture<List<InferenceResult>> future = batcher.submit(new InferenceWork(
-          input, images, Long.MAX_VALUE, cancelled::get, priority, "source-" + thread % 8));
+          Images.split(input, images), Long.MAX_VALUE, cancelled::get, priority, "source-" + thread % 8));
       if (random.nextInt(10) == 0) {
         cancelled.set(true); // may land before, during or after its batches
       }

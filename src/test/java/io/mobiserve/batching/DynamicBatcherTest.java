@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,7 +61,7 @@ class DynamicBatcherTest {
     for (int i = 0; i < images; i++) {
       input.put(i * IMAGE_SIZE, first + i);
     }
-    return new InferenceWork(input, images, deadline, cancelled::get, priority, source);
+    return new InferenceWork(Images.split(input, images), deadline, cancelled::get, priority, source);
   }
 
   private static InferenceWork work(int images, float first, String source) {
@@ -210,8 +211,8 @@ class DynamicBatcherTest {
     DynamicBatcher batcher = batcher(NO_DELAY, engine(16));
     FloatBuffer input = ByteBuffer.allocateDirect(8 * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
 
-    assertThatThrownBy(() -> batcher.submit(new InferenceWork(input, 2, Long.MAX_VALUE, () -> false,
-        Priority.BULK, "x"))).hasMessage("images of 4 floats do not fit a model input of 3 floats");
+    assertThatThrownBy(() -> batcher.submit(new InferenceWork(Images.split(input, 2), Long.MAX_VALUE, () -> false,
+        Priority.BULK, "x"))).hasMessage("image 0 of 4 floats does not fit a model input of 3 floats");
     assertThat(batcher.queuedImages()).isZero();
   }
 
@@ -512,12 +513,75 @@ class DynamicBatcherTest {
   }
 
   @Test
-  void constructor_refusesNoEnginesAndAMaxBatchAboveAnEngines() {
+  void constructor_refusesNoEngines() {
     assertThatThrownBy(() -> new DynamicBatcher(List.of(), IMAGE_SIZE, NO_DELAY, listener, time))
         .hasMessageContaining("at least one engine");
-    assertThatThrownBy(() -> new DynamicBatcher(List.of(new EchoEngine(32, IMAGE_SIZE), new EchoEngine(8, IMAGE_SIZE)),
-        IMAGE_SIZE, NO_DELAY, listener, time))
-        .hasMessage("max batch 16 exceeds engine instance 1's max batch 8");
+  }
+
+  /** Work whose images' release is counted. */
+  private static InferenceWork counted(InferenceWork work, AtomicInteger releases) {
+    return new InferenceWork(work.images(), work.deadlineNanos(), work.cancelled(), work.priority(), work.source(),
+        releases::incrementAndGet);
+  }
+
+  private static void awaitReleases(AtomicInteger releases, int expected) throws InterruptedException {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (releases.get() < expected && System.nanoTime() < giveUp) {
+      Thread.sleep(1);
+    }
+    Thread.sleep(20); // a second release would come right after the first
+    assertThat(releases).hasValue(expected);
+  }
+
+  @Test
+  void images_areReleasedOnce_afterTheirWorkIsAnswered() throws Exception {
+    EchoEngine engine = engine(2);
+    DynamicBatcher batcher = batcher(NO_DELAY.withMaxBatch(2), engine);
+    AtomicInteger releases = new AtomicInteger();
+
+    assertThat(resultOf(batcher.submit(counted(work(5, 0f), releases)))).hasSize(5); // three batches
+
+    awaitReleases(releases, 1);
+  }
+
+  @Test
+  void images_areReleasedOnce_whenTheWorkIsRefused() throws Exception {
+    DynamicBatcher batcher = batcher(NO_DELAY.withMaxQueuedImages(2), engine(16));
+    AtomicInteger releases = new AtomicInteger();
+
+    assertThat(reasonOf(batcher.submit(counted(work(3, 0f), releases)))).isEqualTo(Reason.QUEUE_FULL);
+
+    awaitReleases(releases, 1);
+  }
+
+  @Test
+  void images_areReleasedOnce_whenTheEngineFails() throws Exception {
+    EchoEngine engine = engine(2);
+    engine.failWith = new IllegalStateException("boom");
+    DynamicBatcher batcher = batcher(NO_DELAY.withMaxBatch(2), engine);
+    AtomicInteger releases = new AtomicInteger();
+
+    assertThat(failureOf(batcher.submit(counted(work(5, 0f), releases)))).hasMessageContaining("boom");
+
+    awaitReleases(releases, 1);
+  }
+
+  @Test
+  void images_areReleasedOnce_whenPartOfTheWorkExpiresWhileAnotherPartRuns() throws Exception {
+    EchoEngine engine = engine(1);
+    DynamicBatcher batcher = batcher(NO_DELAY.withMaxBatch(1), engine);
+    engine.hold();
+    AtomicInteger releases = new AtomicInteger();
+    CompletableFuture<List<InferenceResult>> late =
+        batcher.submit(counted(work(3, 0f, Priority.BULK, "a", T0 + 500, new AtomicBoolean()), releases));
+    engine.awaitEntered(); // image 0 is in the engine, images 1 and 2 wait
+
+    time.advance(batcher, 500);
+
+    assertThat(reasonOf(late)).isEqualTo(Reason.DEADLINE_EXPIRED);
+    engine.open();
+    awaitReleases(releases, 1);
+    assertThat(engine.batches).containsExactly(floats(0));
   }
 
   /** Records what the batcher reports, as short strings. */

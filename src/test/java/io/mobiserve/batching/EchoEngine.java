@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 final class EchoEngine implements InferenceEngine {
   final int maxBatch;
   final int imageSize;
+  private final FloatBuffer input;
   /** The first value of each image of each batch, in the order the batches ran. */
   final List<List<Float>> batches = Collections.synchronizedList(new ArrayList<>());
-  /** Released each time a batch enters {@link #infer}. */
+  /** Released each time a batch enters {@link #run}. */
   final Semaphore entered = new Semaphore(0);
   private volatile Semaphore passes = new Semaphore(Integer.MAX_VALUE / 2);
   volatile RuntimeException failWith;
@@ -31,9 +32,10 @@ final class EchoEngine implements InferenceEngine {
   EchoEngine(int maxBatch, int imageSize) {
     this.maxBatch = maxBatch;
     this.imageSize = imageSize;
+    this.input = FloatBuffer.allocate(maxBatch * imageSize);
   }
 
-  /** Batches from now on wait in {@link #infer} until {@link #pass} lets them through. */
+  /** Batches from now on wait in {@link #run} until {@link #pass} lets them through. */
   void hold() {
     passes = new Semaphore(0);
   }
@@ -54,20 +56,25 @@ final class EchoEngine implements InferenceEngine {
   }
 
   @Override
-  public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+  public FloatBuffer input() {
+    return input;
+  }
+
+  @Override
+  public Logits run(int batchSize) throws EngineException {
     Semaphore gate = passes;
     entered.release();
     gate.acquireUninterruptibly();
-    if (input.remaining() != batchSize * imageSize) {
-      throw new IllegalArgumentException(input.remaining() + " floats for a batch of " + batchSize);
+    if (batchSize < 1 || batchSize > maxBatch) {
+      throw new IllegalArgumentException("a batch of " + batchSize + " for a max batch of " + maxBatch);
     }
     List<Float> firsts = new ArrayList<>();
     float[] logits = new float[batchSize * 3];
     for (int i = 0; i < batchSize; i++) {
-      float first = input.get(input.position() + i * imageSize);
+      float first = input.get(i * imageSize);
       float sum = 0;
       for (int j = 0; j < imageSize; j++) {
-        sum += input.get(input.position() + i * imageSize + j);
+        sum += input.get(i * imageSize + j);
       }
       firsts.add(first);
       logits[3 * i] = first;
@@ -86,7 +93,7 @@ final class EchoEngine implements InferenceEngine {
 
   @Override
   public EngineInfo info() {
-    return new EngineInfo("echo", "fp32", maxBatch);
+    return new EngineInfo("echo", "fp32");
   }
 
   @Override

@@ -12,7 +12,7 @@ import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.preprocess.ImageLimits;
-import io.mobiserve.server.ModelRuntime;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.ServerLimits;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.RunningServer;
@@ -47,7 +47,7 @@ class BenchEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     server = new RunningServer(OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none()),
-        m -> OrtEngine.open(m, new OrtEngineOptions(2, 32)), ModelRuntime.Options.defaults(), LIMITS);
+        (m, batches) -> OrtEngine.open(m, batches, new OrtEngineOptions(2)), RuntimeConfig.builder().build(), LIMITS);
   }
 
   @AfterAll

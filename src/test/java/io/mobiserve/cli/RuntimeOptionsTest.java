@@ -5,17 +5,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mobiserve.engine.tensorrt.Precision;
 import io.mobiserve.engine.tensorrt.TensorRtOptions;
+import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.runtime.Backend;
+import io.mobiserve.runtime.Fallback;
+import io.mobiserve.runtime.RuntimeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The backend flags that serve and bench share, parsed as users type them. */
+/** The runtime flags that serve and bench share, parsed as users type them, become one RuntimeConfig. */
 class RuntimeOptionsTest {
+  private static final int CORES = 4;
+
   @TempDir
   Path dir;
 
@@ -28,57 +34,67 @@ class RuntimeOptionsTest {
     return ((ServeCommand) line.getSubcommands().get("serve").getCommand()).runtimeOptions;
   }
 
+  private static RuntimeConfig config(String... flags) {
+    return serve(flags).toConfig(CORES, ImageLimits.DEFAULT);
+  }
+
   @Test
   void defaults_areAutoPrecisionTheUsersEngineCacheOneGibibyteGpuZeroAndCpuFallback() {
-    RuntimeOptions options = serve();
+    RuntimeConfig config = config();
 
-    TensorRtOptions gpu = options.tensorRtOptions();
-
-    assertThat(options.backend).isEqualTo(Backend.AUTO);
-    assertThat(options.fallback).isEqualTo(Fallback.CPU);
+    TensorRtOptions gpu = config.tensorRt();
+    assertThat(config.backend()).isEqualTo(Backend.AUTO);
+    assertThat(config.fallback()).isEqualTo(Fallback.CPU);
     assertThat(gpu.precision()).isEqualTo(Precision.AUTO);
     assertThat(gpu.engineCacheDir()).isEqualTo(TensorRtOptions.defaultEngineCacheDir());
     assertThat(gpu.workspaceBytes()).isEqualTo(1024L << 20);
     assertThat(gpu.deviceIndex()).isZero();
-    assertThat(gpu.maxBatch()).isEqualTo(16);
-    assertThat(gpu.optBatch()).isEqualTo(16);
+    assertThat(config.maxBatch()).isEqualTo(16);
+    assertThat(config.instances()).isEqualTo(1);
+    assertThat(config.cpu().intraOpThreads()).isEqualTo(CORES);
+    assertThat(config.preprocessThreads()).isEqualTo(CORES);
+    assertThat(config.maxQueueDelay()).isEqualTo(Duration.ofMillis(1));
   }
 
   @Test
-  void flags_setTheTensorRtOptions() {
+  void flags_setEverySettingOnce() {
     Path cache = dir.resolve("engines");
 
-    TensorRtOptions gpu = serve("--precision", "fp16", "--engine-cache", cache.toString(), "--workspace-mb", "512",
-        "--gpu", "1", "--max-batch", "32", "--preferred-batch", "4,8").tensorRtOptions();
+    RuntimeConfig config = config("--precision", "fp16", "--engine-cache", cache.toString(), "--workspace-mb", "512",
+        "--gpu", "1", "--max-batch", "32", "--preferred-batch", "4,8", "--instances", "2",
+        "--max-queue-delay-us", "250", "--max-queue", "100");
 
-    assertThat(gpu).isEqualTo(new TensorRtOptions(Precision.FP16, cache, 512L << 20, 8, 32, 1));
-  }
-
-  @Test
-  void cpu_neverProbesTensorRt() {
-    AtomicInteger probes = new AtomicInteger();
-
-    BackendSelection selection = serve("--backend", "cpu").backendSelection(2, device -> {
-      probes.incrementAndGet();
-      throw new AssertionError("probed");
-    });
-
-    assertThat(probes).hasValue(0);
-    assertThat(selection.health().accelerated()).isFalse();
+    assertThat(config.tensorRt()).isEqualTo(new TensorRtOptions(Precision.FP16, cache, 512L << 20, 1));
+    assertThat(config.maxBatch()).isEqualTo(32);
+    assertThat(config.preferredBatchSizes()).containsExactly(4, 8);
+    assertThat(config.instances()).isEqualTo(2);
+    assertThat(config.cpu().intraOpThreads()).as("cores shared among the instances").isEqualTo(CORES / 2);
+    assertThat(config.maxQueueDelay()).isEqualTo(Duration.ofNanos(250_000));
+    assertThat(config.maxQueuedImages()).isEqualTo(100);
   }
 
   @Test
   void badValues_areRefusedNamingTheFlag() throws IOException {
     Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
 
-    assertThatThrownBy(() -> serve("--workspace-mb", "0").tensorRtOptions())
+    assertThatThrownBy(() -> config("--workspace-mb", "0"))
         .isInstanceOf(ConfigurationException.class).hasMessage("--workspace-mb must be at least 1, not 0");
-    assertThatThrownBy(() -> serve("--gpu", "-1").tensorRtOptions())
+    assertThatThrownBy(() -> config("--gpu", "-1"))
         .isInstanceOf(ConfigurationException.class).hasMessage("--gpu must be a CUDA device index, 0 or more, not -1");
-    assertThatThrownBy(() -> serve("--engine-cache", file.toString()).tensorRtOptions())
+    assertThatThrownBy(() -> config("--engine-cache", file.toString()))
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("is a file, not a folder");
-    assertThatThrownBy(() -> serve("--backend", "cpu", "--precision", "fp16").backendSelection(2, device -> null))
+    assertThatThrownBy(() -> config("--backend", "cpu", "--precision", "fp16"))
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("--precision fp16 needs --backend tensorrt");
+    assertThatThrownBy(() -> config("--max-batch", "0"))
+        .isInstanceOf(ConfigurationException.class).hasMessage("--max-batch must be at least 1, not 0");
+    assertThatThrownBy(() -> config("--max-batch", "4", "--preferred-batch", "8"))
+        .isInstanceOf(ConfigurationException.class).hasMessage("--preferred-batch 8 is outside 1..--max-batch 4");
+    assertThatThrownBy(() -> config("--instances", "0"))
+        .isInstanceOf(ConfigurationException.class).hasMessage("--instances must be at least 1, not 0");
+    assertThatThrownBy(() -> config("--threads", "0"))
+        .isInstanceOf(ConfigurationException.class).hasMessage("--threads must be at least 1, not 0");
+    assertThatThrownBy(() -> config("--max-queue-delay-us", "-1"))
+        .isInstanceOf(ConfigurationException.class).hasMessageStartingWith("--max-queue-delay-us must be from 0");
   }
 
   @Test
@@ -102,9 +118,10 @@ class RuntimeOptionsTest {
     line.parseArgs("bench", "--in-process", "--backend", "cpu", "--gpu", "2", "--fallback", "none");
 
     RuntimeOptions options = ((BenchCommand) line.getSubcommands().get("bench").getCommand()).runtimeOptions;
+    RuntimeConfig config = options.toConfig(CORES, ImageLimits.DEFAULT);
 
-    assertThat(options.gpu).isEqualTo(2);
-    assertThat(options.fallback).isEqualTo(Fallback.NONE);
+    assertThat(config.tensorRt().deviceIndex()).isEqualTo(2);
+    assertThat(config.fallback()).isEqualTo(Fallback.NONE);
   }
 
   @Test
@@ -116,11 +133,10 @@ class RuntimeOptionsTest {
     ConfigFile.install(serve, List.of("serve", "--config", file.toString()));
     line.parseArgs("serve", "--config", file.toString());
 
-    RuntimeOptions options = ((ServeCommand) serve.getCommand()).runtimeOptions;
+    RuntimeConfig config = ((ServeCommand) serve.getCommand()).runtimeOptions.toConfig(CORES, ImageLimits.DEFAULT);
 
-    assertThat(options.backend).isEqualTo(Backend.CPU);
-    assertThat(options.fallback).isEqualTo(Fallback.NONE);
-    assertThat(options.tensorRtOptions())
-        .isEqualTo(new TensorRtOptions(Precision.FP32, Path.of("/srv/engines"), 256L << 20, 16, 16, 1));
+    assertThat(config.backend()).isEqualTo(Backend.CPU);
+    assertThat(config.fallback()).isEqualTo(Fallback.NONE);
+    assertThat(config.tensorRt()).isEqualTo(new TensorRtOptions(Precision.FP32, Path.of("/srv/engines"), 256L << 20, 1));
   }
 }

@@ -44,7 +44,7 @@ class PrometheusMetricsTest {
 
   @Test
   void batches_countImagesSizeAndInferenceTimePerInstanceUnderTheLoadedBackend() {
-    metrics.modelLoaded("mobilenetv3-small", new EngineInfo("onnxruntime-cpu", "fp32", 32), () -> 0);
+    metrics.modelLoaded("mobilenetv3-small", new EngineInfo("onnxruntime-cpu", "fp32"), () -> 0);
 
     metrics.batchExecuted(0, 3, 4_000_000, false);
     metrics.batchExecuted(1, 32, 20_000_000, false);
@@ -71,7 +71,7 @@ class PrometheusMetricsTest {
   @Test
   void queueTime_isPerImageByPriority_andQueueDepthIsReadAtEachScrape() {
     AtomicInteger queued = new AtomicInteger(7);
-    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32", 8), queued::get);
+    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32"), queued::get);
     metrics.dequeued(Priority.LIVE, 500_000);
     metrics.dequeued(Priority.BULK, 2_000_000);
     metrics.dequeued(Priority.BULK, 2_000_000);
@@ -121,7 +121,7 @@ class PrometheusMetricsTest {
 
   @Test
   void modelAndBackend_areDescribedByInfoMetricsValuedOne() {
-    metrics.modelLoaded("mobilenetv3-large", new EngineInfo("onnxruntime-cpu", "fp32", 64), () -> 0);
+    metrics.modelLoaded("mobilenetv3-large", new EngineInfo("onnxruntime-cpu", "fp32"), () -> 0);
     metrics.backendChosen("onnxruntime-cpu", "cpu: requested with --backend cpu");
 
     Scrape scrape = scrape();
@@ -157,7 +157,7 @@ class PrometheusMetricsTest {
 
   @Test
   void scrape_isTheTextFormatWithATypeForEveryMetric_andNoOthers() {
-    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32", 8), () -> 0);
+    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32"), () -> 0);
     metrics.backendChosen("onnxruntime-cpu", "auto");
     metrics.started(CLASSIFY);
     metrics.finished(CLASSIFY, "OK", 1);
@@ -197,7 +197,7 @@ class PrometheusMetricsTest {
     disabled.dropped(SchedulingException.Reason.SHUT_DOWN, 1);
     disabled.dequeued(Priority.BULK, 1);
     disabled.batchExecuted(0, 1, 1, false);
-    disabled.modelLoaded("m", new EngineInfo("b", "fp32", 1), () -> 1);
+    disabled.modelLoaded("m", new EngineInfo("b", "fp32"), () -> 1);
     disabled.backendChosen("b", "r");
     disabled.degraded("r");
     disabled.failedOver(1);

@@ -27,6 +27,10 @@ import io.mobiserve.model.Labels;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.Preprocessing;
 import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.runtime.BackendChoice;
+import io.mobiserve.runtime.ModelRuntime;
+import io.mobiserve.runtime.RuntimeConfig;
+import io.mobiserve.runtime.RuntimeListener;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -53,9 +57,15 @@ class ClassifyServiceTest {
     volatile CountDownLatch gate = new CountDownLatch(0);
     final CountDownLatch entered = new CountDownLatch(1);
     volatile boolean fail;
+    private final FloatBuffer input = FloatBuffer.allocate(16 * INPUT.elementCount());
 
     @Override
-    public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+    public FloatBuffer input() {
+      return input;
+    }
+
+    @Override
+    public Logits run(int batchSize) throws EngineException {
       entered.countDown();
       try {
         gate.await();
@@ -67,7 +77,7 @@ class ClassifyServiceTest {
       }
       float[] logits = new float[batchSize * 3];
       for (int i = 0; i < batchSize; i++) {
-        int winner = Math.floorMod(Math.round(input.get(input.position() + i * INPUT.elementCount())), 3);
+        int winner = Math.floorMod(Math.round(input.get(i * INPUT.elementCount())), 3);
         logits[i * 3 + winner] = 10;
       }
       return new Logits(logits, batchSize, 3);
@@ -75,7 +85,7 @@ class ClassifyServiceTest {
 
     @Override
     public EngineInfo info() {
-      return new EngineInfo("scripted", "fp32", 4);
+      return new EngineInfo("scripted", "fp32");
     }
 
     @Override
@@ -93,7 +103,9 @@ class ClassifyServiceTest {
     String name = InProcessServerBuilder.generateName();
     server = MobiserveServer.start(InProcessServerBuilder.forName(name), LIMITS, handlers);
     channel = InProcessChannelBuilder.forName(name).build();
-    runtime = ModelRuntime.start(MODEL, model -> engine, new ModelRuntime.Options(1, 6, 1, 64, ImageLimits.DEFAULT));
+    runtime = ModelRuntime.start(MODEL,
+        RuntimeConfig.builder().maxQueuedImages(6).preprocessThreads(1).preprocessQueue(64).build(),
+        BackendChoice.of((model, batches) -> engine, "test"), RuntimeListener.NONE);
   }
 
   @AfterEach
@@ -142,7 +154,7 @@ class ClassifyServiceTest {
 
   @Test
   void serve_turnsHealthServingAndAnswersWithLabelsInOrder() {
-    server.serve(ServingModel.of(runtime, "test", LIMITS));
+    server.serve(ServingModel.of(runtime, LIMITS));
 
     ClassifyResponse response = stub().classify(ClassifyRequest.newBuilder()
         .addImages(tensor(2)).addImages(tensor(0)).addImages(tensor(1)).setTopK(1).build());
@@ -154,7 +166,7 @@ class ClassifyServiceTest {
 
   @Test
   void engineFailure_isInternalAndTheNextCallSucceeds() {
-    server.serve(ServingModel.of(runtime, "test", LIMITS));
+    server.serve(ServingModel.of(runtime, LIMITS));
     engine.fail = true;
 
     Status status = statusOf(() -> stub().classify(ClassifyRequest.newBuilder().addImages(tensor(0)).build()));
@@ -168,7 +180,7 @@ class ClassifyServiceTest {
 
   @Test
   void fullQueue_isResourceExhaustedAtOnce() throws Exception {
-    server.serve(ServingModel.of(runtime, "test", LIMITS));
+    server.serve(ServingModel.of(runtime, LIMITS));
     engine.gate = new CountDownLatch(1);
     ClassifyServiceGrpc.ClassifyServiceFutureStub async = ClassifyServiceGrpc.newFutureStub(channel);
     var running = async.classify(ClassifyRequest.newBuilder().addImages(tensor(0)).build());
@@ -189,7 +201,7 @@ class ClassifyServiceTest {
 
   @Test
   void shutdown_letsCallsInFlightFinish() throws Exception {
-    server.serve(ServingModel.of(runtime, "test", LIMITS));
+    server.serve(ServingModel.of(runtime, LIMITS));
     engine.gate = new CountDownLatch(1);
     var inFlight = ClassifyServiceGrpc.newFutureStub(channel)
         .classify(ClassifyRequest.newBuilder().addImages(tensor(2)).build());

@@ -24,6 +24,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.RunningServer;
@@ -57,11 +58,11 @@ class ClassifyStreamTest {
   @BeforeAll
   static void start() throws Exception {
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
-    server = new RunningServer(model, m -> OrtEngine.open(m, new OrtEngineOptions(2, 32)),
-        ModelRuntime.Options.defaults(), LIMITS);
+    server = new RunningServer(model, (m, batches) -> OrtEngine.open(m, batches, new OrtEngineOptions(2)),
+        RuntimeConfig.builder().build(), LIMITS);
     slowServer = new RunningServer(model,
-        m -> new SlowedEngine(OrtEngine.open(m, new OrtEngineOptions(1, 32)), SLOW_MS, slowBatches),
-        ModelRuntime.Options.defaults(), LIMITS);
+        (m, batches) -> new SlowedEngine(OrtEngine.open(m, batches, new OrtEngineOptions(1)), SLOW_MS, slowBatches),
+        RuntimeConfig.builder().build(), LIMITS);
     samples = DigitsFixture.heldOut();
     pngs = samples.stream().map(s -> ByteString.copyFrom(s.bytes())).toList();
   }

@@ -32,6 +32,7 @@ import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.preprocess.OpenCvImagePreprocessor;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.RunningServer;
@@ -42,7 +43,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -65,8 +65,8 @@ class DigitsEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
-    server = new RunningServer(model, m -> OrtEngine.open(m, new OrtEngineOptions(2, 32)),
-        ModelRuntime.Options.defaults(), LIMITS);
+    server = new RunningServer(model, (m, batches) -> OrtEngine.open(m, batches, new OrtEngineOptions(2)),
+        RuntimeConfig.builder().build(), LIMITS);
     samples = DigitsFixture.heldOut();
     assertThat(samples).hasSize(200);
   }

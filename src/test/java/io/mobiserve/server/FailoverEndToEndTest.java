@@ -14,9 +14,7 @@ import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
-import io.mobiserve.engine.EngineHealth;
 import io.mobiserve.engine.EngineInfo;
-import io.mobiserve.engine.FailoverEngine;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
@@ -25,6 +23,9 @@ import io.mobiserve.metrics.PrometheusMetrics;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
+import io.mobiserve.runtime.EngineHealth;
+import io.mobiserve.runtime.FailoverEngine;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.RunningServer;
@@ -57,16 +58,21 @@ class FailoverEndToEndTest {
     }
 
     @Override
-    public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+    public FloatBuffer input() {
+      return engine.input();
+    }
+
+    @Override
+    public Logits run(int batchSize) throws EngineException {
       if (broken[0]) {
         throw new EngineException(CUDA_ERROR);
       }
-      return engine.infer(input, batchSize);
+      return engine.run(batchSize);
     }
 
     @Override
     public EngineInfo info() {
-      return new EngineInfo("tensorrt", "fp16", engine.info().maxBatch());
+      return new EngineInfo("tensorrt", "fp16");
     }
 
     @Override
@@ -85,12 +91,12 @@ class FailoverEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
-    OrtEngineOptions options = new OrtEngineOptions(1, 16);
-    EngineFactory gpu = m -> new FlakyGpuEngine(OrtEngine.open(m, options), gpuBroken);
-    EngineFactory cpu = m -> OrtEngine.open(m, options);
+    OrtEngineOptions options = new OrtEngineOptions(1);
+    EngineFactory gpu = (m, batches) -> new FlakyGpuEngine(OrtEngine.open(m, batches, options), gpuBroken);
+    EngineFactory cpu = (m, batches) -> OrtEngine.open(m, batches, options);
     // The warm-up batch already meets the broken GPU: the server starts degraded.
     server = new RunningServer(model, FailoverEngine.factory(gpu, cpu, now::get, health),
-        ModelRuntime.Options.defaults(), ServerLimits.DEFAULT, metrics, health, "tensorrt: test");
+        RuntimeConfig.builder().build(), ServerLimits.DEFAULT, metrics, health, "tensorrt: test");
     samples = DigitsFixture.heldOut().subList(0, 8);
   }
 

@@ -18,6 +18,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.RunningServer;
@@ -48,8 +49,8 @@ class MetricsEndToEndTest {
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
     PrometheusMetrics metrics = PrometheusMetrics.create();
     metrics.backendChosen("onnxruntime-cpu", "cpu: test");
-    server = new RunningServer(model, m -> OrtEngine.open(m, new OrtEngineOptions(2, 32)),
-        ModelRuntime.Options.defaults(), LIMITS, metrics);
+    server = new RunningServer(model, (m, batches) -> OrtEngine.open(m, batches, new OrtEngineOptions(2)),
+        RuntimeConfig.builder().build(), LIMITS, metrics);
     metricsServer = MetricsHttpServer.start("127.0.0.1", 0, metrics);
     samples = DigitsFixture.heldOut();
   }

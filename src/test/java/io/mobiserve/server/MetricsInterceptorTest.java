@@ -28,6 +28,9 @@ import io.mobiserve.model.Labels;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.Preprocessing;
 import io.mobiserve.preprocess.ImageLimits;
+import io.mobiserve.runtime.BackendChoice;
+import io.mobiserve.runtime.ModelRuntime;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.Scrape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -60,9 +63,10 @@ class MetricsInterceptorTest {
 
   private void startMobiserve() throws Exception {
     server = MobiserveServer.start(InProcessServerBuilder.forName(name), LIMITS, handlers, metrics);
-    runtime = ModelRuntime.start(MODEL, model -> engine, new ModelRuntime.Options(1, 16, 1, 64, ImageLimits.DEFAULT),
-        metrics);
-    server.serve(ServingModel.of(runtime, "test", LIMITS));
+    runtime = ModelRuntime.start(MODEL,
+        RuntimeConfig.builder().maxQueuedImages(16).preprocessThreads(1).preprocessQueue(64).build(),
+        BackendChoice.of((model, batches) -> engine, "test"), metrics);
+    server.serve(ServingModel.of(runtime, LIMITS));
   }
 
   @AfterEach

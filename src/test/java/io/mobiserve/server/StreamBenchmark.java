@@ -14,6 +14,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.StreamCall;
 import io.mobiserve.testing.TestImages;
@@ -43,8 +44,8 @@ public final class StreamBenchmark {
     Path file = BuiltinModel.ensure(Path.of(System.getProperty("user.home"), ".cache", "mobiserve", "models"));
     ModelSpec model = OnnxModelLoader.load(file, ModelOverrides.none());
     ByteString jpeg = ByteString.copyFrom(TestImages.jpeg(TestImages.gradient(640, 480), 0.9f));
-    try (RunningServer server = new RunningServer(model, m -> OrtEngine.open(m, new OrtEngineOptions(2, 32)),
-        ModelRuntime.Options.defaults(), ServerLimits.DEFAULT)) {
+    try (RunningServer server = new RunningServer(model, (m, batches) -> OrtEngine.open(m, batches, new OrtEngineOptions(2)),
+        RuntimeConfig.builder().build(), ServerLimits.DEFAULT)) {
       System.out.printf("policy=%s jpeg=%d bytes cores=%d%n", args[1], jpeg.size(),
           Runtime.getRuntime().availableProcessors());
       for (int a = 2; a < args.length; a++) {

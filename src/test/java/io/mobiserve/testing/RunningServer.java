@@ -5,11 +5,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.engine.EngineFactory;
-import io.mobiserve.engine.EngineHealth;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
+import io.mobiserve.runtime.BackendChoice;
+import io.mobiserve.runtime.EngineHealth;
+import io.mobiserve.runtime.ModelRuntime;
+import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.MobiserveServer;
-import io.mobiserve.server.ModelRuntime;
 import io.mobiserve.server.ServerLimits;
 import io.mobiserve.server.ServingModel;
 import java.net.InetSocketAddress;
@@ -28,26 +30,26 @@ public final class RunningServer implements AutoCloseable {
   private final ExecutorService handlers = Executors.newFixedThreadPool(4);
   private final ManagedChannel channel;
 
-  public RunningServer(ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits)
+  public RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits)
       throws Exception {
-    this(model, engines, options, limits, ServerMetrics.DISABLED);
+    this(model, engines, config, limits, ServerMetrics.DISABLED);
   }
 
   /** A server that reports to {@code metrics}, as {@code serve --metrics-port} does. */
   public RunningServer(
-      ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits, ServerMetrics metrics)
+      ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits, ServerMetrics metrics)
       throws Exception {
-    this(model, engines, options, limits, metrics, EngineHealth.unaccelerated(), "cpu: test");
+    this(model, engines, config, limits, metrics, EngineHealth.unaccelerated(), "cpu: test");
   }
 
   /** A server whose engines report their health to {@code health}, as {@code serve --backend tensorrt} does. */
-  public RunningServer(ModelSpec model, EngineFactory engines, ModelRuntime.Options options, ServerLimits limits,
+  public RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits,
       ServerMetrics metrics, EngineHealth health, String backendReason) throws Exception {
-    runtime = ModelRuntime.start(model, engines, options, metrics, health);
+    runtime = ModelRuntime.start(model, config, BackendChoice.of(engines, backendReason, health), metrics);
     runtime.warmUp();
     server = MobiserveServer.start(
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers, metrics);
-    server.serve(ServingModel.of(runtime, backendReason, limits));
+    server.serve(ServingModel.of(runtime, limits));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext()
         .maxInboundMessageSize(64 << 20)

@@ -21,7 +21,12 @@ public final class SlowedEngine implements InferenceEngine {
   }
 
   @Override
-  public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+  public FloatBuffer input() {
+    return engine.input();
+  }
+
+  @Override
+  public Logits run(int batchSize) throws EngineException {
     batches.incrementAndGet();
     try {
       Thread.sleep(delayMillis);
@@ -29,7 +34,7 @@ public final class SlowedEngine implements InferenceEngine {
       Thread.currentThread().interrupt();
       throw new EngineException("interrupted", e);
     }
-    return engine.infer(input, batchSize);
+    return engine.run(batchSize);
   }
 
   @Override

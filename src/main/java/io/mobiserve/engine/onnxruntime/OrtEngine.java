@@ -1,11 +1,11 @@
 package io.mobiserve.engine.onnxruntime;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
@@ -15,23 +15,23 @@ import io.mobiserve.model.ModelSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
  * The CPU engine: one ONNX Runtime session running a {@link ModelSpec}'s model in fp32.
  *
- * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time: {@link #infer} must not
- * be called concurrently on the same instance (the session itself would allow it, but the instance keeps
- * a padding buffer, and each session already uses all its intra-op threads). {@link #info()} is safe from
- * any thread; {@link #close()} must not race with {@link #infer}.
+ * <p>The instance owns its input and output memory: one direct buffer each, sized for the largest batch,
+ * wrapped once per batch size as ONNX Runtime tensors and bound as the session's input and (pre-allocated)
+ * output. A batch therefore runs with no allocation and no copy on the way in; the logits are copied out
+ * once, so that the instance can run the next batch while they are used.
  *
- * <p>Pass <b>direct, native-order</b> buffers to {@link #infer}: ONNX Runtime's Java API runs on those in
- * place, and copies any other buffer (a heap buffer, or a direct one in the wrong byte order) first.
+ * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time: {@link #input()} and
+ * {@link #run} are for one thread at a time. {@link #info()} is safe from any thread; {@link #close()} must
+ * not race with {@link #run}.
  *
- * <p>Models whose batch dimension is fixed (see {@link ModelSpec#fixedBatch()}) take at most that many
- * images per call; smaller batches are padded with zeros to the fixed size, and only the real rows are
- * returned.
+ * <p>A model whose batch dimension is fixed (see {@link ModelSpec#fixedBatch()}) always runs its fixed
+ * batch: the rows after the real images keep whatever the buffer held (rows do not affect each other), and
+ * only the real rows are returned.
  */
 public final class OrtEngine implements InferenceEngine {
   /** ORT allows one environment per process; every session in this JVM shares it. */
@@ -39,37 +39,61 @@ public final class OrtEngine implements InferenceEngine {
 
   /** The backend's name in {@link EngineInfo}, logs, metrics and ModelInfo. */
   public static final String BACKEND = "onnxruntime-cpu";
+  private static final EngineInfo INFO = new EngineInfo(BACKEND, "fp32");
 
   private final OrtSession session;
   private final String inputName;
+  private final String outputName;
   private final InputShape shape;
   private final int classes;
+  private final int maxBatch;
   private final int fixedBatch; // 0 when the batch dimension is dynamic
-  private final EngineInfo info;
-  private FloatBuffer padded; // only for fixed-batch models; allocated on first short batch
+  private final FloatBuffer input;
+  private final FloatBuffer output;
+  /** The input and output tensors of each batch size the session has run, by size; made on first use. */
+  private final Binding[] bindings;
 
-  private OrtEngine(OrtSession session, ModelSpec spec, int maxBatch) {
+  /** A batch size's input and output tensors, views of the instance's two buffers. */
+  private record Binding(OnnxTensor input, OnnxTensor output, Map<String, OnnxTensor> inputs,
+      Map<String, OnnxTensor> outputs) implements AutoCloseable {
+    @Override
+    public void close() {
+      input.close();
+      output.close();
+    }
+  }
+
+  private OrtEngine(OrtSession session, ModelSpec spec, int maxBatch) throws OrtException {
     this.session = session;
     this.inputName = spec.inputName();
+    this.outputName = session.getOutputNames().iterator().next();
     this.shape = spec.input();
     this.classes = spec.classes();
+    this.maxBatch = maxBatch;
     this.fixedBatch = spec.fixedBatch().orElse(0);
-    this.info = new EngineInfo(BACKEND, "fp32", maxBatch);
+    int runCapacity = fixedBatch > 0 ? fixedBatch : maxBatch;
+    this.input = directFloats(Math.multiplyExact(runCapacity, shape.elementCount()));
+    this.output = directFloats(Math.multiplyExact(runCapacity, classes));
+    this.bindings = new Binding[runCapacity + 1];
   }
 
   /**
-   * Opens a session for {@code spec}'s ONNX file.
+   * Opens a session for {@code spec}'s ONNX file, for batches of up to {@code batches.max()} images.
    *
    * @throws EngineException when ONNX Runtime cannot create the session
+   * @throws IllegalArgumentException when the model fixes a batch smaller than {@code batches.max()}
    */
-  public static OrtEngine open(ModelSpec spec, OrtEngineOptions options) throws EngineException {
-    int maxBatch = spec.fixedBatch().isPresent()
-        ? Math.min(options.maxBatch(), spec.fixedBatch().getAsInt())
-        : options.maxBatch();
+  public static OrtEngine open(ModelSpec spec, BatchSizes batches, OrtEngineOptions options) throws EngineException {
+    if (spec.fixedBatch().isPresent() && batches.max() > spec.fixedBatch().getAsInt()) {
+      throw new IllegalArgumentException("max batch " + batches.max() + " exceeds the model's fixed batch of "
+          + spec.fixedBatch().getAsInt());
+    }
+    OrtSession session = null;
     try (SessionOptions sessionOptions = sessionOptions(options)) {
-      OrtSession session = ENV.createSession(spec.onnxFile().toString(), sessionOptions);
-      return new OrtEngine(session, spec, maxBatch);
+      session = ENV.createSession(spec.onnxFile().toString(), sessionOptions);
+      return new OrtEngine(session, spec, batches.max());
     } catch (OrtException e) {
+      closeQuietly(session);
       throw new EngineException(BACKEND + ": cannot open " + spec.onnxFile() + ": " + e.getMessage(), e);
     }
   }
@@ -94,84 +118,86 @@ public final class OrtEngine implements InferenceEngine {
     }
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Reads {@code input} from its position to its limit without moving its position.
-   *
-   * @throws IllegalArgumentException when {@code batchSize} is outside 1..maxBatch or {@code input} does not
-   *     hold exactly {@code batchSize × C × H × W} floats (a caller's bug, not an engine failure)
-   */
   @Override
-  public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
-    if (batchSize < 1 || batchSize > info.maxBatch()) {
-      throw new IllegalArgumentException(
-          "batch size must be from 1 to " + info.maxBatch() + ", not " + batchSize);
-    }
-    long expected = (long) batchSize * shape.elementCount();
-    if (input.remaining() != expected) {
-      throw new IllegalArgumentException("a batch of " + batchSize + " images of " + shape.channels() + "x"
-          + shape.height() + "x" + shape.width() + " needs " + expected + " floats, but the buffer holds "
-          + input.remaining());
+  public FloatBuffer input() {
+    return input;
+  }
+
+  @Override
+  public Logits run(int batchSize) throws EngineException {
+    if (batchSize < 1 || batchSize > maxBatch) {
+      throw new IllegalArgumentException("batch size must be from 1 to " + maxBatch + ", not " + batchSize);
     }
     int runBatch = fixedBatch > 0 ? fixedBatch : batchSize;
-    // slice(): ORT reads the buffer from index 0, and the caller's position stays where it was.
-    FloatBuffer data = runBatch == batchSize ? input.slice() : padTo(input, runBatch);
-    long[] tensorShape = {runBatch, shape.channels(), shape.height(), shape.width()};
-    try (OnnxTensor tensor = OnnxTensor.createTensor(ENV, data, tensorShape);
-        OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-      return logits(result.get(0), runBatch, batchSize);
+    try {
+      Binding binding = binding(runBatch);
+      // The output is pre-allocated (bound), so the result owns nothing; closing it frees only its map.
+      session.run(binding.inputs(), binding.outputs()).close();
     } catch (OrtException e) {
       throw new EngineException(BACKEND + ": inference failed on a batch of " + batchSize + ": "
           + e.getMessage(), e);
     }
-  }
-
-  private Logits logits(OnnxValue output, int runBatch, int batchSize) throws EngineException {
-    if (!(output instanceof OnnxTensor)) {
-      throw new EngineException(BACKEND + ": the model's output is " + output.getInfo() + ", not a tensor");
-    }
-    long[] outShape = ((OnnxTensor) output).getInfo().getShape();
-    if (!Arrays.equals(outShape, new long[] {runBatch, classes})) {
-      throw new EngineException(BACKEND + ": expected logits of shape [" + runBatch + ", " + classes
-          + "], the model produced " + Arrays.toString(outShape));
-    }
-    FloatBuffer buffer = ((OnnxTensor) output).getFloatBuffer();
     float[] values = new float[batchSize * classes];
-    buffer.get(values); // padded rows, if any, are left behind
+    output.get(0, values); // padded rows, if any, are left behind
     return new Logits(values, batchSize, classes);
   }
 
-  /** Copies the short batch into a reusable zeroed buffer of the model's fixed batch size. */
-  private FloatBuffer padTo(FloatBuffer input, int runBatch) {
-    int capacity = runBatch * shape.elementCount();
-    if (padded == null) {
-      padded = ByteBuffer.allocateDirect(capacity * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  private Binding binding(int runBatch) throws OrtException {
+    Binding binding = bindings[runBatch];
+    if (binding == null) {
+      OnnxTensor in = OnnxTensor.createTensor(ENV, prefix(input, runBatch * shape.elementCount()),
+          new long[] {runBatch, shape.channels(), shape.height(), shape.width()});
+      OnnxTensor out;
+      try {
+        out = OnnxTensor.createTensor(ENV, prefix(output, runBatch * classes), new long[] {runBatch, classes});
+      } catch (OrtException | RuntimeException e) {
+        in.close();
+        throw e;
+      }
+      binding = new Binding(in, out, Map.of(inputName, in), Map.of(outputName, out));
+      bindings[runBatch] = binding;
     }
-    padded.clear();
-    padded.put(input.duplicate());
-    // Zero the padding images: ORT computes them anyway, and stale pixels would only confuse a debugger.
-    float[] zeros = new float[shape.elementCount()];
-    while (padded.hasRemaining()) {
-      padded.put(zeros, 0, Math.min(zeros.length, padded.remaining()));
-    }
-    padded.flip();
-    return padded;
+    return binding;
+  }
+
+  /** The first {@code floats} of {@code buffer} as a buffer of their own: ORT reads and writes views from index 0. */
+  private static FloatBuffer prefix(FloatBuffer buffer, int floats) {
+    return buffer.duplicate().clear().limit(floats).slice();
+  }
+
+  private static FloatBuffer directFloats(int floats) {
+    return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES)).order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   @Override
   public EngineInfo info() {
-    return info;
+    return INFO;
   }
 
   @Override
   public void close() {
+    for (Binding binding : bindings) {
+      if (binding != null) {
+        binding.close();
+      }
+    }
     try {
       session.close();
     } catch (OrtException e) {
       // close() cannot throw checked exceptions (try-with-resources callers); a failed release is a bug
       // worth surfacing rather than swallowing.
       throw new IllegalStateException(BACKEND + ": closing the session failed", e);
+    }
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    if (session != null) {
+      try {
+        session.close();
+      } catch (OrtException e) {
+        // the open failed already; that failure is the one to report
+      }
     }
   }
 }

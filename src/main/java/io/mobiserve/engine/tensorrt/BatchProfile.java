@@ -1,5 +1,6 @@
 package io.mobiserve.engine.tensorrt;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.ModelSpec;
 
@@ -21,17 +22,13 @@ record BatchProfile(int min, int opt, int max, boolean fixed, InputShape input) 
     }
   }
 
-  static BatchProfile of(ModelSpec model, TensorRtOptions options) {
+  /** The profile for {@code batches}, the sizes the runtime decided (never above a fixed batch). */
+  static BatchProfile of(ModelSpec model, BatchSizes batches) {
     if (model.fixedBatch().isPresent()) {
       int batch = model.fixedBatch().getAsInt();
       return new BatchProfile(batch, batch, batch, true, model.input());
     }
-    return new BatchProfile(1, options.optBatch(), options.maxBatch(), false, model.input());
-  }
-
-  /** The most images one infer call takes: a fixed-batch model is also held to the configured maximum. */
-  int acceptedBatch(TensorRtOptions options) {
-    return fixed ? Math.min(max, options.maxBatch()) : max;
+    return new BatchProfile(1, batches.optimal(), batches.max(), false, model.input());
   }
 
   /** The batch the engine runs for {@code images} images (the fixed batch, when there is one). */

@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * The GPU engine: one TensorRT execution context with its own CUDA stream and buffers, running a shared
  * deserialized engine. Create instances with {@link TensorRtEngineFactory}.
  *
- * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time; {@link #infer} may be
+ * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time; {@link #run} may be
  * called from any thread (it selects the instance's CUDA device on the calling thread first), but never
  * concurrently (with itself or {@link #inferFrames}), and {@link #close()} must not race with it.
  * {@link #info()} is safe from any thread.
  *
- * <p>Besides preprocessed tensors ({@link #infer}), an instance takes raw frames ({@link #inferFrames}) and
+ * <p>Besides preprocessed tensors ({@link #run}), an instance takes raw frames ({@link #inferFrames}) and
  * preprocesses them on the GPU with the kernels of {@code native/}, where that library was built
  * ({@link #supportsFrames()}); the same rules apply to both.
  *
@@ -54,6 +54,7 @@ public final class TensorRtEngine implements InferenceEngine {
   private final InputShape shape;
   private final int classes;
   private final EngineInfo info;
+  private final int maxBatch;
   /** Staging for {@link #inferFrames}, allocated on its first call. */
   private FrameBuffers frameBuffers;
   private boolean closed;
@@ -66,7 +67,8 @@ public final class TensorRtEngine implements InferenceEngine {
     this.shape = model.spec().input();
     this.classes = model.spec().classes();
     this.inputDims = new Dims4(1, shape.channels(), shape.height(), shape.width());
-    this.info = new EngineInfo(BACKEND, model.precision().precision().label(), model.acceptedBatch());
+    this.info = new EngineInfo(BACKEND, model.precision().precision().label());
+    this.maxBatch = model.acceptedBatch();
   }
 
   /** Borrows a context and allocates a stream and buffers for one instance of {@code model}. */
@@ -99,29 +101,16 @@ public final class TensorRtEngine implements InferenceEngine {
     }
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Reads {@code input} from its position to its limit without moving its position; heap and direct
-   * buffers are both fine (either is copied once, into pinned memory).
-   *
-   * @throws IllegalArgumentException when {@code batchSize} is outside 1..maxBatch or {@code input} does not
-   *     hold exactly {@code batchSize × C × H × W} floats (a caller's bug, not an engine failure)
-   */
+  /** {@inheritDoc} Pinned host memory: the batch goes to the GPU from here in one asynchronous copy. */
   @Override
-  public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
-    requireRunnable("infer", batchSize);
-    long expected = (long) batchSize * shape.elementCount();
-    if (input.remaining() != expected) {
-      throw new IllegalArgumentException("a batch of " + batchSize + " images of " + shape.channels() + "x"
-          + shape.height() + "x" + shape.width() + " needs " + expected + " floats, but the buffer holds "
-          + input.remaining());
-    }
-    CudaCheck cuda = selectDevice();
+  public FloatBuffer input() {
+    return buffers.hostInput();
+  }
 
-    FloatBuffer hostInput = buffers.hostInput();
-    hostInput.clear();
-    hostInput.put(input.duplicate());
+  @Override
+  public Logits run(int batchSize) throws EngineException {
+    requireRunnable("run", batchSize);
+    CudaCheck cuda = selectDevice();
     // Padding rows of a fixed-batch model keep stale values: rows are independent and theirs are dropped.
     long inputBytes = (long) model.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
     cuda.check("cudaMemcpyAsync(input, " + inputBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
@@ -138,12 +127,12 @@ public final class TensorRtEngine implements InferenceEngine {
    * Runs one batch of raw frames, preprocessed on the GPU: the frames' bytes are copied to the device
    * and one kernel launch resizes, crops and normalizes all of them (as {@link BilinearPreprocessReference}
    * does) straight into the engine's input, on this instance's stream; then the batch runs as in
-   * {@link #infer}. The frames may differ in size and channel order.
+   * {@link #run}. The frames may differ in size and channel order.
    *
-   * <p>The same contract as {@link #infer}: one batch at a time per instance, from any thread. The frames'
+   * <p>The same contract as {@link #run}: one batch at a time per instance, from any thread. The frames'
    * buffers are read from their position to their limit and not modified.
    *
-   * @param frames 1 to {@link EngineInfo#maxBatch()} frames, each {@code width × height × 3} bytes, HWC
+   * @param frames 1 to the instance's max batch of frames, each {@code width × height × 3} bytes, HWC
    * @return the logits, one row per frame in order
    * @throws InvalidImageException when a frame is empty, the wrong byte count, or over {@link #FRAME_LIMITS}
    *     (the message names the frame's index)
@@ -161,7 +150,7 @@ public final class TensorRtEngine implements InferenceEngine {
     FrameBatchLayout layout = FrameBatchLayout.of(frames, shape, model.spec().preprocessing(), FRAME_LIMITS);
     CudaCheck cuda = selectDevice();
     if (frameBuffers == null) {
-      frameBuffers = new FrameBuffers(info.maxBatch());
+      frameBuffers = new FrameBuffers(maxBatch);
     }
     frameBuffers.ensureFrameCapacity(layout.totalBytes());
 
@@ -189,8 +178,8 @@ public final class TensorRtEngine implements InferenceEngine {
     if (closed) {
       throw new IllegalStateException(BACKEND + ": " + call + " on a closed engine");
     }
-    if (batchSize < 1 || batchSize > info.maxBatch()) {
-      throw new IllegalArgumentException("batch size must be from 1 to " + info.maxBatch() + ", not " + batchSize);
+    if (batchSize < 1 || batchSize > maxBatch) {
+      throw new IllegalArgumentException("batch size must be from 1 to " + maxBatch + ", not " + batchSize);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.mobiserve.engine.tensorrt;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.InferenceEngine;
@@ -27,7 +28,10 @@ public final class TensorRtEngineFactory implements EngineFactory {
 
   private final TensorRtOptions options;
   private final EngineCache cache;
-  private final Map<ModelSpec, TensorRtModel> models = new HashMap<>();
+  private final Map<Planned, TensorRtModel> models = new HashMap<>();
+
+  /** A model and the batch sizes its engine is built for: what one deserialized engine serves. */
+  private record Planned(ModelSpec model, BatchSizes batches) {}
   private int enginesBuilt;
 
   public TensorRtEngineFactory(TensorRtOptions options) {
@@ -46,13 +50,18 @@ public final class TensorRtEngineFactory implements EngineFactory {
    *     model cannot be parsed, built or loaded
    */
   @Override
-  public InferenceEngine create(ModelSpec model) throws EngineException {
+  public InferenceEngine create(ModelSpec model, BatchSizes batches) throws EngineException {
     Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(batches, "batches");
+    if (model.fixedBatch().isPresent() && batches.max() > model.fixedBatch().getAsInt()) {
+      throw new IllegalArgumentException("max batch " + batches.max() + " exceeds the model's fixed batch of "
+          + model.fixedBatch().getAsInt());
+    }
     TensorRtAvailability availability = TensorRtAvailability.probe(options.deviceIndex());
     if (!availability.available() || availability.device().isEmpty()) {
       throw new EngineException("TensorRT is not available: " + availability.reason());
     }
-    return TensorRtEngine.open(modelFor(model, availability.device().get()));
+    return TensorRtEngine.open(modelFor(new Planned(model, batches), availability.device().get()));
   }
 
   /** How many engines this factory built (rather than loaded from the cache); for tests and logs. */
@@ -60,18 +69,18 @@ public final class TensorRtEngineFactory implements EngineFactory {
     return enginesBuilt;
   }
 
-  private synchronized TensorRtModel modelFor(ModelSpec model, GpuDevice device) throws EngineException {
-    TensorRtModel loaded = models.get(model);
+  private synchronized TensorRtModel modelFor(Planned planned, GpuDevice device) throws EngineException {
+    TensorRtModel loaded = models.get(planned);
     if (loaded == null) {
-      loaded = load(model, device);
-      models.put(model, loaded);
+      loaded = load(planned.model(), planned.batches(), device);
+      models.put(planned, loaded);
     }
     return loaded;
   }
 
-  private TensorRtModel load(ModelSpec model, GpuDevice device) throws EngineException {
+  private TensorRtModel load(ModelSpec model, BatchSizes batches, GpuDevice device) throws EngineException {
     CudaCheck.RUNTIME.check("cudaSetDevice(" + device.index() + ")", cudart.cudaSetDevice(device.index()));
-    BatchProfile profile = BatchProfile.of(model, options);
+    BatchProfile profile = BatchProfile.of(model, batches);
     PrecisionChoice precision = PrecisionChoice.choose(options.precision(),
         PrecisionChoice.hasFastFp16(device.major(), device.minor()), BuilderFlags.named("kFP16").isPresent());
     if (precision.warn()) {
@@ -82,7 +91,7 @@ public final class TensorRtEngineFactory implements EngineFactory {
     String version = TensorRtVersion.format(nvinfer.getInferLibVersion());
     EngineCacheKey key = new EngineCacheKey(model.name(), ModelDigest.sha256(model.onnxFile()), version,
         device.name(), device.computeCapability(), precision.precision().label(), profile);
-    int acceptedBatch = profile.acceptedBatch(options);
+    int acceptedBatch = batches.max();
 
     Optional<byte[]> cached = cache.load(key);
     if (cached.isPresent()) {

@@ -4,17 +4,16 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * How TensorRT engines are built and run.
+ * How TensorRT engines are built and run. The batch sizes are not here: the runtime decides them once and
+ * hands them to {@link TensorRtEngineFactory#create}.
  *
  * @param precision the requested precision; {@link Precision#AUTO} resolves per GPU
  * @param engineCacheDir where serialized engines and the timing cache are kept
  * @param workspaceBytes the builder's workspace memory pool limit
- * @param optBatch the batch size the optimization profile is tuned for (the preferred batch)
- * @param maxBatch the largest batch the optimization profile accepts
  * @param deviceIndex the CUDA device to run on
  */
 public record TensorRtOptions(
-    Precision precision, Path engineCacheDir, long workspaceBytes, int optBatch, int maxBatch, int deviceIndex) {
+    Precision precision, Path engineCacheDir, long workspaceBytes, int deviceIndex) {
 
   public static final long DEFAULT_WORKSPACE_BYTES = 1L << 30;
 
@@ -23,9 +22,6 @@ public record TensorRtOptions(
     Objects.requireNonNull(engineCacheDir, "engineCacheDir");
     if (workspaceBytes < 1) {
       throw new IllegalArgumentException("workspace must be positive, not " + workspaceBytes);
-    }
-    if (maxBatch < 1 || optBatch < 1 || optBatch > maxBatch) {
-      throw new IllegalArgumentException("need 1 <= opt batch <= max batch, got " + optBatch + " and " + maxBatch);
     }
     if (deviceIndex < 0) {
       throw new IllegalArgumentException("device index must not be negative, not " + deviceIndex);

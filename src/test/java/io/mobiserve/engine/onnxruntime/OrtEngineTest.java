@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.Logits;
@@ -13,6 +14,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.model.TestModels;
+import io.mobiserve.testing.EngineRuns;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,17 +25,18 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class OrtEngineTest {
-  private static final OrtEngineOptions ONE_THREAD = OrtEngineOptions.defaults().withIntraOpThreads(1);
+  private static final OrtEngineOptions ONE_THREAD = new OrtEngineOptions(1);
+  private static final BatchSizes UP_TO_16 = BatchSizes.upTo(16);
   private static final int TINY_IMAGE = 3 * 32 * 32;
 
   @Test
-  void infer_matchesPyTorchLogitsOnDigitsBatch() throws Exception {
+  void run_matchesPyTorchLogitsOnDigitsBatch() throws Exception {
     Path digits = digitsFixture();
     FloatBuffer inputs = readFloats(digits.resolve("reference/inputs.f32"), 4 * 3 * 64 * 64);
     float[] expected = toArray(readFloats(digits.resolve("reference/logits.f32"), 4 * 10));
 
-    try (OrtEngine engine = OrtEngine.open(load(digits.resolve("digits-mobilenetv3-small.onnx")), ONE_THREAD)) {
-      Logits logits = engine.infer(inputs, 4);
+    try (OrtEngine engine = OrtEngine.open(load(digits.resolve("digits-mobilenetv3-small.onnx")), UP_TO_16, ONE_THREAD)) {
+      Logits logits = EngineRuns.run(engine, inputs, 4);
 
       assertThat(logits.batchSize()).isEqualTo(4);
       assertThat(logits.classes()).isEqualTo(10);
@@ -50,18 +53,18 @@ class OrtEngineTest {
   }
 
   @Test
-  void infer_givesEachDigitAloneTheSameLogitsAsItsRowInTheBatch() throws Exception {
+  void run_givesEachDigitAloneTheSameLogitsAsItsRowInTheBatch() throws Exception {
     Path digits = digitsFixture();
     int image = 3 * 64 * 64;
     FloatBuffer inputs = readFloats(digits.resolve("reference/inputs.f32"), 4 * image);
 
-    try (OrtEngine engine = OrtEngine.open(load(digits.resolve("digits-mobilenetv3-small.onnx")), ONE_THREAD)) {
-      Logits batch = engine.infer(inputs, 4);
+    try (OrtEngine engine = OrtEngine.open(load(digits.resolve("digits-mobilenetv3-small.onnx")), UP_TO_16, ONE_THREAD)) {
+      Logits batch = EngineRuns.run(engine, inputs, 4);
       for (int i = 0; i < 4; i++) {
         FloatBuffer alone = direct(image);
         alone.put(inputs.duplicate().position(i * image).limit((i + 1) * image)).flip();
 
-        float[] row = engine.infer(alone, 1).row(0);
+        float[] row = EngineRuns.run(engine, alone, 1).row(0);
 
         // Batched and single runs may take different kernel paths; allow float rounding only.
         assertThat(row).containsExactly(batch.row(i), within(1e-5f));
@@ -70,12 +73,12 @@ class OrtEngineTest {
   }
 
   @Test
-  void infer_computesTinyModelLogits() throws Exception {
+  void run_computesTinyModelLogits() throws Exception {
     // valid-1000 computes logits[n][k] = mean(image n) + k / 1000.
     FloatBuffer input = randomImages(3, TINY_IMAGE, 7);
 
-    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), ONE_THREAD)) {
-      Logits logits = engine.infer(input, 3);
+    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), UP_TO_16, ONE_THREAD)) {
+      Logits logits = EngineRuns.run(engine, input, 3);
 
       assertThat(logits.batchSize()).isEqualTo(3);
       assertThat(logits.classes()).isEqualTo(1000);
@@ -93,61 +96,62 @@ class OrtEngineTest {
   }
 
   @Test
-  void infer_readsFromPositionWithoutMovingIt() throws Exception {
-    FloatBuffer images = randomImages(2, TINY_IMAGE, 3);
-    FloatBuffer secondOnly = images.duplicate().position(TINY_IMAGE);
+  void input_isDirectNativeOrderMemorySizedForTheMaxBatch() throws Exception {
+    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), BatchSizes.upTo(4), ONE_THREAD)) {
+      FloatBuffer input = engine.input();
 
-    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), ONE_THREAD)) {
-      float[] expected = engine.infer(images, 2).row(1);
-
-      float[] actual = engine.infer(secondOnly, 1).row(0);
-
-      assertThat(actual).containsExactly(expected);
-      assertThat(secondOnly.position()).isEqualTo(TINY_IMAGE);
-      assertThat(images.position()).isZero();
+      assertThat(input.isDirect()).isTrue();
+      assertThat(input.order()).isEqualTo(ByteOrder.nativeOrder());
+      assertThat(input.capacity()).isEqualTo(4 * TINY_IMAGE);
+      assertThat(engine.input()).isSameAs(input);
     }
   }
 
   @Test
-  void infer_acceptsHeapBuffer() throws Exception {
-    FloatBuffer direct = randomImages(1, TINY_IMAGE, 5);
-    FloatBuffer heap = FloatBuffer.wrap(toArray(direct));
+  void run_readsTheImagesWrittenInPlace_acrossBatchSizes() throws Exception {
+    FloatBuffer images = randomImages(3, TINY_IMAGE, 3);
 
-    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), ONE_THREAD)) {
-      assertThat(engine.infer(heap, 1).row(0)).containsExactly(engine.infer(direct, 1).row(0));
+    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), UP_TO_16, ONE_THREAD)) {
+      Logits three = EngineRuns.run(engine, images, 3);
+      Logits one = EngineRuns.run(engine, images.duplicate().position(2 * TINY_IMAGE), 1);
+      Logits threeAgain = EngineRuns.run(engine, images, 3);
+
+      assertThat(one.row(0)).containsExactly(three.row(2));
+      for (int i = 0; i < 3; i++) {
+        assertThat(threeAgain.row(i)).containsExactly(three.row(i));
+      }
     }
   }
 
   @Test
-  void infer_refusesBatchSizeOutsideOneToMaxBatch() throws Exception {
-    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), ONE_THREAD.withMaxBatch(4))) {
-      assertThatThrownBy(() -> engine.infer(randomImages(5, TINY_IMAGE, 1), 5))
+  void run_refusesBatchSizeOutsideOneToMaxBatch() throws Exception {
+    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), BatchSizes.upTo(4), ONE_THREAD)) {
+      assertThatThrownBy(() -> engine.run(5))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("batch size must be from 1 to 4, not 5");
-      assertThatThrownBy(() -> engine.infer(direct(0), 0))
+      assertThatThrownBy(() -> engine.run(0))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("batch size must be from 1 to 4, not 0");
     }
   }
 
   @Test
-  void infer_refusesBufferOfWrongLength() throws Exception {
-    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), ONE_THREAD)) {
-      assertThatThrownBy(() -> engine.infer(randomImages(2, TINY_IMAGE, 1), 3))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("a batch of 3 images of 3x32x32 needs 9216 floats, but the buffer holds 6144");
-    }
+  void open_refusesAMaxBatchAboveTheModelsFixedBatch() throws Exception {
+    ModelSpec fixed = load(model("fixed-batch-2"));
+
+    assertThatThrownBy(() -> OrtEngine.open(fixed, BatchSizes.upTo(4), ONE_THREAD))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("max batch 4 exceeds the model's fixed batch of 2");
   }
 
   @Test
-  void infer_padsShortBatchForFixedBatchModel() throws Exception {
+  void run_padsShortBatchForFixedBatchModel() throws Exception {
     FloatBuffer pair = randomImages(2, TINY_IMAGE, 11);
 
-    try (OrtEngine engine = OrtEngine.open(load(model("fixed-batch-2")), ONE_THREAD)) {
-      assertThat(engine.info().maxBatch()).isEqualTo(2);
-      float[] second = engine.infer(pair, 2).row(1);
+    try (OrtEngine engine = OrtEngine.open(load(model("fixed-batch-2")), BatchSizes.upTo(2), ONE_THREAD)) {
+      float[] second = EngineRuns.run(engine, pair, 2).row(1);
 
-      Logits alone = engine.infer(pair.duplicate().position(TINY_IMAGE), 1);
+      Logits alone = EngineRuns.run(engine, pair.duplicate().position(TINY_IMAGE), 1);
 
       assertThat(alone.batchSize()).isEqualTo(1);
       assertThat(alone.row(0)).containsExactly(second);
@@ -155,9 +159,9 @@ class OrtEngineTest {
   }
 
   @Test
-  void info_describesCpuFp32WithConfiguredMaxBatch() throws Exception {
-    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), ONE_THREAD.withMaxBatch(16))) {
-      assertThat(engine.info()).isEqualTo(new EngineInfo("onnxruntime-cpu", "fp32", 16));
+  void info_describesCpuFp32() throws Exception {
+    try (OrtEngine engine = OrtEngine.open(load(model("valid-1000")), UP_TO_16, ONE_THREAD)) {
+      assertThat(engine.info()).isEqualTo(new EngineInfo("onnxruntime-cpu", "fp32"));
     }
   }
 
@@ -167,16 +171,15 @@ class OrtEngineTest {
     ModelSpec broken = new ModelSpec(valid.name(), valid.architecture(), model("not-onnx"), valid.inputName(),
         valid.input(), valid.classes(), valid.labels(), valid.preprocessing(), valid.trained(), valid.notes());
 
-    assertThatThrownBy(() -> OrtEngine.open(broken, ONE_THREAD))
+    assertThatThrownBy(() -> OrtEngine.open(broken, UP_TO_16, ONE_THREAD))
         .isInstanceOf(EngineException.class)
         .hasMessageStartingWith("onnxruntime-cpu: ");
   }
 
   @Test
   void options_refuseNonPositiveValues() {
-    assertThatThrownBy(() -> new OrtEngineOptions(0, 8)).hasMessageContaining("intra-op threads");
-    assertThatThrownBy(() -> new OrtEngineOptions(1, 0)).hasMessageContaining("max batch");
-    assertThat(OrtEngineOptions.defaults().maxBatch()).isEqualTo(64);
+    assertThatThrownBy(() -> new OrtEngineOptions(0)).hasMessageContaining("intra-op threads");
+    assertThat(OrtEngineOptions.defaults().intraOpThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
   }
 
   private static ModelSpec load(Path file) throws Exception {
@@ -210,6 +213,7 @@ class OrtEngineTest {
   private static FloatBuffer direct(int floats) {
     return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
   }
+
 
   private static float[] toArray(FloatBuffer buffer) {
     float[] values = new float[buffer.remaining()];

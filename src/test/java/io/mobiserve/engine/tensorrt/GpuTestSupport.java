@@ -15,8 +15,8 @@ import java.util.List;
 final class GpuTestSupport {
   private GpuTestSupport() {}
 
-  static TensorRtOptions options(Precision precision, Path cacheDir, int optBatch, int maxBatch) {
-    return new TensorRtOptions(precision, cacheDir, TensorRtOptions.DEFAULT_WORKSPACE_BYTES, optBatch, maxBatch, 0);
+  static TensorRtOptions options(Precision precision, Path cacheDir) {
+    return new TensorRtOptions(precision, cacheDir, TensorRtOptions.DEFAULT_WORKSPACE_BYTES, 0);
   }
 
   /** The held-out digits, preprocessed for {@code model}, as one direct native-order buffer. */

@@ -2,6 +2,7 @@ package io.mobiserve.engine.tensorrt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
@@ -10,6 +11,7 @@ import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.model.mobilenet.BuiltinModel;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.EngineRuns;
 import io.mobiserve.testing.GpuSuite;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,12 +35,12 @@ class TensorRtBuildGpuTest {
     GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(BuiltinModel.ensure(dir.resolve("models")), ModelOverrides.none());
     TensorRtEngineFactory factory =
-        new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, dir.resolve("engines"), 4, 8));
+        new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, dir.resolve("engines")));
 
-    try (InferenceEngine engine = factory.create(model)) {
-      assertThat(engine.info()).isEqualTo(new EngineInfo("tensorrt-gpu", "fp32", 8));
+    try (InferenceEngine engine = factory.create(model, new BatchSizes(8, 4))) {
+      assertThat(engine.info()).isEqualTo(new EngineInfo("tensorrt-gpu", "fp32"));
       for (int batch : new int[] {1, 3, 8}) {
-        Logits logits = engine.infer(random(batch * model.input().elementCount(), batch), batch);
+        Logits logits = EngineRuns.run(engine, random(batch * model.input().elementCount(), batch), batch);
 
         assertThat(logits.batchSize()).isEqualTo(batch);
         assertThat(logits.classes()).isEqualTo(1000);
@@ -52,21 +54,21 @@ class TensorRtBuildGpuTest {
   void secondFactory_loadsTheEngineFromTheCache_withoutRebuilding() throws Exception {
     GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
-    TensorRtOptions options = GpuTestSupport.options(Precision.FP32, dir.resolve("engines"), 8, 16);
+    TensorRtOptions options = GpuTestSupport.options(Precision.FP32, dir.resolve("engines"));
     FloatBuffer input = random(2 * model.input().elementCount(), 42);
 
     TensorRtEngineFactory first = new TensorRtEngineFactory(options);
     float[] firstRow;
-    try (InferenceEngine engine = first.create(model)) {
-      firstRow = engine.infer(input, 2).row(1);
+    try (InferenceEngine engine = first.create(model, new BatchSizes(16, 8))) {
+      firstRow = EngineRuns.run(engine, input, 2).row(1);
     }
     Path engineFile = engineFile(options.engineCacheDir());
     FileTime written = Files.getLastModifiedTime(engineFile);
 
     TensorRtEngineFactory second = new TensorRtEngineFactory(options);
     float[] secondRow;
-    try (InferenceEngine engine = second.create(model)) {
-      secondRow = engine.infer(input, 2).row(1);
+    try (InferenceEngine engine = second.create(model, new BatchSizes(16, 8))) {
+      secondRow = EngineRuns.run(engine, input, 2).row(1);
     }
 
     assertThat(first.enginesBuilt()).isEqualTo(1);
@@ -83,14 +85,15 @@ class TensorRtBuildGpuTest {
     GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
     TensorRtEngineFactory factory =
-        new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, dir.resolve("engines"), 4, 4));
+        new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, dir.resolve("engines")));
     FloatBuffer input = random(model.input().elementCount(), 7);
 
-    try (InferenceEngine a = factory.create(model); InferenceEngine b = factory.create(model)) {
-      assertThat(b.infer(input, 1).row(0)).containsExactly(a.infer(input, 1).row(0));
+    try (InferenceEngine a = factory.create(model, BatchSizes.upTo(4));
+        InferenceEngine b = factory.create(model, BatchSizes.upTo(4))) {
+      assertThat(EngineRuns.run(b, input, 1).row(0)).containsExactly(EngineRuns.run(a, input, 1).row(0));
     }
-    InferenceEngine c = factory.create(model);
-    assertThat(c.infer(input, 1).classes()).isEqualTo(10);
+    InferenceEngine c = factory.create(model, BatchSizes.upTo(4));
+    assertThat(EngineRuns.run(c, input, 1).classes()).isEqualTo(10);
     c.close();
     c.close(); // idempotent
     assertThat(factory.enginesBuilt()).isEqualTo(1);

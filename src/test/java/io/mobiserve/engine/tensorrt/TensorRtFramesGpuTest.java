@@ -2,6 +2,7 @@ package io.mobiserve.engine.tensorrt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
@@ -14,6 +15,7 @@ import io.mobiserve.preprocess.BilinearPreprocessReference;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.EngineRuns;
 import io.mobiserve.testing.GpuSuite;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -61,11 +63,11 @@ class TensorRtFramesGpuTest {
 
     int sameTop1 = 0;
     Diff diff = new Diff();
-    try (OrtEngine ort = OrtEngine.open(model, new OrtEngineOptions(2, BATCH));
+    try (OrtEngine ort = OrtEngine.open(model, BatchSizes.upTo(BATCH), new OrtEngineOptions(2));
         TensorRtEngine trt = open(model)) {
       for (int from = 0; from < frames.size(); from += BATCH) {
         int to = Math.min(frames.size(), from + BATCH);
-        Logits expected = ort.infer(GpuTestSupport.images(reference, image, from, to), to - from);
+        Logits expected = EngineRuns.run(ort, GpuTestSupport.images(reference, image, from, to), to - from);
         Logits actual = trt.inferFrames(frames.subList(from, to));
         for (int i = 0; i < to - from; i++) {
           if (GpuTestSupport.argmax(expected.row(i)) == GpuTestSupport.argmax(actual.row(i))) {
@@ -92,7 +94,7 @@ class TensorRtFramesGpuTest {
     try (TensorRtEngine trt = open(model)) {
       for (int from = 0; from < frames.size(); from += BATCH) {
         int to = Math.min(frames.size(), from + BATCH);
-        Logits expected = trt.infer(GpuTestSupport.images(reference, image, from, to), to - from);
+        Logits expected = EngineRuns.run(trt, GpuTestSupport.images(reference, image, from, to), to - from);
         Logits actual = trt.inferFrames(frames.subList(from, to));
         for (int i = 0; i < to - from; i++) {
           diff.add(expected.row(i), actual.row(i));
@@ -119,7 +121,7 @@ class TensorRtFramesGpuTest {
     Logits expected;
     Logits actual;
     try (TensorRtEngine trt = open(model)) {
-      expected = trt.infer(reference, frames.size());
+      expected = EngineRuns.run(trt, reference, frames.size());
       actual = trt.inferFrames(frames);
     }
 
@@ -142,8 +144,8 @@ class TensorRtFramesGpuTest {
 
   private static TensorRtEngine open(ModelSpec model) throws Exception {
     TensorRtEngineFactory factory =
-        new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, cacheDir.resolve("engines"), BATCH, BATCH));
-    TensorRtEngine engine = (TensorRtEngine) factory.create(model);
+        new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, cacheDir.resolve("engines")));
+    TensorRtEngine engine = (TensorRtEngine) factory.create(model, BatchSizes.upTo(BATCH));
     assertThat(engine.supportsFrames()).isTrue();
     return engine;
   }

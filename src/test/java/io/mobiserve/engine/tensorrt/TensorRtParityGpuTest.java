@@ -2,6 +2,7 @@ package io.mobiserve.engine.tensorrt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
@@ -10,6 +11,7 @@ import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.EngineRuns;
 import io.mobiserve.testing.GpuSuite;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -35,18 +37,18 @@ class TensorRtParityGpuTest {
     FloatBuffer inputs = GpuTestSupport.digitsInputs(model, samples);
     int image = model.input().elementCount();
     TensorRtEngineFactory factory =
-        new TensorRtEngineFactory(GpuTestSupport.options(precision, dir.resolve("engines"), BATCH, BATCH));
+        new TensorRtEngineFactory(GpuTestSupport.options(precision, dir.resolve("engines")));
 
     int sameTop1 = 0;
     float maxDiff = 0;
     float scale = 0;
-    try (OrtEngine ort = OrtEngine.open(model, new OrtEngineOptions(2, BATCH));
-        InferenceEngine trt = factory.create(model)) {
+    try (OrtEngine ort = OrtEngine.open(model, BatchSizes.upTo(BATCH), new OrtEngineOptions(2));
+        InferenceEngine trt = factory.create(model, BatchSizes.upTo(BATCH))) {
       for (int from = 0; from < samples.size(); from += BATCH) {
         int to = Math.min(samples.size(), from + BATCH);
         FloatBuffer batch = GpuTestSupport.images(inputs, image, from, to);
-        Logits expected = ort.infer(batch, to - from);
-        Logits actual = trt.infer(batch, to - from);
+        Logits expected = EngineRuns.run(ort, batch, to - from);
+        Logits actual = EngineRuns.run(trt, batch, to - from);
         for (int i = 0; i < to - from; i++) {
           float[] e = expected.row(i);
           float[] a = actual.row(i);

@@ -2,11 +2,13 @@ package io.mobiserve.engine.tensorrt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.testing.EngineRuns;
 import io.mobiserve.testing.GpuSuite;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,22 +31,22 @@ class TensorRtThroughputGpuTest {
     GpuSuite.requireTensorRt();
     ModelSpec model = OnnxModelLoader.load(BuiltinModel.ensure(dir.resolve("models")), ModelOverrides.none());
     TensorRtEngineFactory factory =
-        new TensorRtEngineFactory(GpuTestSupport.options(Precision.AUTO, dir.resolve("engines"), 8, 64));
+        new TensorRtEngineFactory(GpuTestSupport.options(Precision.AUTO, dir.resolve("engines")));
     int image = model.input().elementCount();
     FloatBuffer input = ByteBuffer.allocateDirect(64 * image * Float.BYTES).order(ByteOrder.nativeOrder())
         .asFloatBuffer();
 
-    try (InferenceEngine engine = factory.create(model)) {
+    try (InferenceEngine engine = factory.create(model, new BatchSizes(64, 8))) {
       for (int batch : BATCHES) {
         FloatBuffer slice = input.duplicate().limit(batch * image).slice();
         for (int warmup = 0; warmup < 20; warmup++) {
-          engine.infer(slice, batch);
+          EngineRuns.run(engine, slice, batch);
         }
         long images = 0;
         long started = System.nanoTime();
         long deadline = started + (long) (SECONDS_PER_BATCH_SIZE * 1e9);
         while (System.nanoTime() < deadline) {
-          engine.infer(slice, batch);
+          EngineRuns.run(engine, slice, batch);
           images += batch;
         }
         double perSecond = images / ((System.nanoTime() - started) / 1e9);

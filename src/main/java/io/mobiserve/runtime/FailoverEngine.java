@@ -1,5 +1,10 @@
-package io.mobiserve.engine;
+package io.mobiserve.runtime;
 
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.Logits;
 import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,12 +21,14 @@ import org.slf4j.LoggerFactory;
  * recovers the instance. Each transition is reported once to the {@link EngineHealthListener} and logged
  * once (WARN on degrading, INFO on recovering).
  *
- * <p>{@link #info()} always describes the primary — its backend and precision — with the smaller of the two
- * engines' max batch, whether or not the instance is degraded: it is read once at start to size batches,
- * and names the backend that was configured. Whether the fallback is running now is {@link #degraded()} and
- * the listener's business.
+ * <p>{@link #info()} always describes the primary — its backend and precision — whether or not the
+ * instance is degraded: it names the backend that was configured. Whether the fallback is running now is
+ * {@link #degraded()} and the listener's business.
  *
- * <p>Like every {@link InferenceEngine}, one batch at a time: {@link #infer} must not be called
+ * <p>Batches are assembled in the primary's {@link #input()}; a batch the fallback runs is copied into the
+ * fallback's own input first (only then, so the healthy path copies nothing).
+ *
+ * <p>Like every {@link InferenceEngine}, one batch at a time: {@link #run} must not be called
  * concurrently. {@link #info()} and {@link #degraded()} are safe from any thread.
  */
 public final class FailoverEngine implements InferenceEngine {
@@ -37,7 +44,7 @@ public final class FailoverEngine implements InferenceEngine {
   private final LongSupplier nanoClock;
   private final EngineHealthListener listener;
   private final RetryBackoff backoff;
-  private final EngineInfo info;
+  private final int imageFloats;
 
   private volatile String degradedReason; // null while healthy
   private long retryAtNanos;
@@ -46,25 +53,27 @@ public final class FailoverEngine implements InferenceEngine {
    * @param primary the engine that runs batches while it works; closed with this one
    * @param fallback the engine that answers while the primary fails; already open, so that a failover
    *     never waits for a session to load; closed with this one
+   * @param imageFloats the floats of one image (C × H × W), to copy a batch to the fallback
    * @param nanoClock reads the time in nanoseconds ({@code System::nanoTime}; a fake one in tests)
    * @param listener told of each transition and of each batch the fallback answers
    */
-  public FailoverEngine(InferenceEngine primary, InferenceEngine fallback, LongSupplier nanoClock,
+  public FailoverEngine(InferenceEngine primary, InferenceEngine fallback, int imageFloats, LongSupplier nanoClock,
       EngineHealthListener listener) {
-    this(primary, fallback, nanoClock, listener, FIRST_RETRY, LONGEST_RETRY);
+    this(primary, fallback, imageFloats, nanoClock, listener, FIRST_RETRY, LONGEST_RETRY);
   }
 
   /** As above, with the back-off's first and longest waits. */
-  public FailoverEngine(InferenceEngine primary, InferenceEngine fallback, LongSupplier nanoClock,
+  public FailoverEngine(InferenceEngine primary, InferenceEngine fallback, int imageFloats, LongSupplier nanoClock,
       EngineHealthListener listener, Duration firstRetry, Duration longestRetry) {
     this.primary = Objects.requireNonNull(primary, "primary");
     this.fallback = Objects.requireNonNull(fallback, "fallback");
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.backoff = new RetryBackoff(firstRetry, longestRetry);
-    EngineInfo first = primary.info();
-    this.info = new EngineInfo(first.backend(), first.precision(),
-        Math.min(first.maxBatch(), fallback.info().maxBatch()));
+    if (imageFloats < 1) {
+      throw new IllegalArgumentException("an image must have at least one float, not " + imageFloats);
+    }
+    this.imageFloats = imageFloats;
   }
 
   /**
@@ -73,10 +82,11 @@ public final class FailoverEngine implements InferenceEngine {
    */
   public static EngineFactory factory(EngineFactory primary, EngineFactory fallback, LongSupplier nanoClock,
       EngineHealthListener listener) {
-    return model -> {
-      InferenceEngine accelerated = primary.create(model);
+    return (model, batches) -> {
+      InferenceEngine accelerated = primary.create(model, batches);
       try {
-        return new FailoverEngine(accelerated, fallback.create(model), nanoClock, listener);
+        return new FailoverEngine(accelerated, fallback.create(model, batches), model.input().elementCount(),
+            nanoClock, listener);
       } catch (EngineException | RuntimeException e) {
         accelerated.close();
         throw e;
@@ -85,12 +95,16 @@ public final class FailoverEngine implements InferenceEngine {
   }
 
   @Override
-  public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+  public FloatBuffer input() {
+    return primary.input();
+  }
+
+  @Override
+  public Logits run(int batchSize) throws EngineException {
     String primaryFailure = degradedReason;
     if (primaryFailure == null || nanoClock.getAsLong() - retryAtNanos >= 0) {
       try {
-        // A duplicate: whatever the primary does to its position, the fallback reads the same batch.
-        Logits logits = primary.infer(input.duplicate(), batchSize);
+        Logits logits = primary.run(batchSize);
         if (logits.batchSize() != batchSize) {
           throw new EngineException(primary.info().backend() + " answered " + logits.batchSize()
               + " images of a batch of " + batchSize);
@@ -103,7 +117,7 @@ public final class FailoverEngine implements InferenceEngine {
         primaryFailure = primaryFailed(e);
       }
     }
-    return onFallback(input, batchSize, primaryFailure);
+    return onFallback(batchSize, primaryFailure);
   }
 
   private String primaryFailed(Throwable failure) {
@@ -131,10 +145,13 @@ public final class FailoverEngine implements InferenceEngine {
     listener.recovered();
   }
 
-  private Logits onFallback(FloatBuffer input, int batchSize, String primaryFailure) throws EngineException {
+  private Logits onFallback(int batchSize, String primaryFailure) throws EngineException {
     Logits logits;
     try {
-      logits = fallback.infer(input.duplicate(), batchSize);
+      // The batch was assembled in the primary's memory, which a failed primary run does not change.
+      int floats = batchSize * imageFloats;
+      fallback.input().put(0, primary.input(), 0, floats);
+      logits = fallback.run(batchSize);
     } catch (EngineException | RuntimeException | Error e) {
       throw new EngineException("both engines failed: " + primaryFailure + "; then the fallback "
           + fallback.info().backend() + " failed: " + describe(e), e);
@@ -166,7 +183,7 @@ public final class FailoverEngine implements InferenceEngine {
 
   @Override
   public EngineInfo info() {
-    return info;
+    return primary.info();
   }
 
   @Override

@@ -1,7 +1,5 @@
-package io.mobiserve.cli;
+package io.mobiserve.runtime;
 
-import io.mobiserve.engine.EngineHealth;
-import io.mobiserve.engine.EngineHealthListener;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -10,14 +8,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * Counts the images a CPU fallback answered during a {@code bench --in-process} run, and the first
  * reason, so that the report never passes CPU figures off as the GPU's.
  */
-final class FailoverTally implements EngineHealthListener {
+public final class FailoverTally implements EngineHealthListener {
   private final AtomicLong images = new AtomicLong();
   private final AtomicLong degradations = new AtomicLong();
   private final AtomicReference<String> firstReason = new AtomicReference<>();
 
   private FailoverTally() {}
 
-  static FailoverTally watching(EngineHealth health) {
+  public static FailoverTally watching(EngineHealth health) {
     FailoverTally tally = new FailoverTally();
     health.watch(tally);
     return tally;
@@ -38,7 +36,7 @@ final class FailoverTally implements EngineHealthListener {
   }
 
   /** A line for the report when anything failed over, else empty. */
-  Optional<String> summary() {
+  public Optional<String> summary() {
     if (degradations.get() == 0 && images.get() == 0) {
       return Optional.empty();
     }

@@ -1,4 +1,4 @@
-package io.mobiserve.engine;
+package io.mobiserve.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -6,23 +6,29 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * Checks a client's preprocessed tensor (exact size, every value finite) and copies it into the
- * destination. Validation reads everything before anything is written. Immutable and thread-safe.
+ * Checks a client's preprocessed tensor — exact size, every value finite — and reads it as floats where
+ * it lies, without a copy. Immutable and thread-safe.
  */
-final class TensorCopier {
+final class TensorValidator {
   private final InputShape shape;
 
-  TensorCopier(InputShape shape) {
+  TensorValidator(InputShape shape) {
     this.shape = shape;
   }
 
-  void copy(ByteBuffer float32LittleEndian, FloatBuffer destination) throws InvalidImageException {
+  /**
+   * A little-endian float view of {@code float32LittleEndian}'s bytes (from its position; its position and
+   * byte order are left as they were).
+   *
+   * @throws InvalidImageException naming the problem: the wrong byte count, or the first value that is NaN
+   *     or infinite
+   */
+  FloatBuffer checkedView(ByteBuffer float32LittleEndian) throws InvalidImageException {
     long expectedBytes = 4L * shape.elementCount();
     if (float32LittleEndian.remaining() != expectedBytes) {
       throw new InvalidImageException("tensor must be " + shape.channels() + "x" + shape.height() + "x" + shape.width()
           + " float32 = " + expectedBytes + " bytes, got " + float32LittleEndian.remaining() + " bytes");
     }
-    // duplicate: the caller's buffer keeps its position and byte order
     FloatBuffer values = float32LittleEndian.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     int n = values.remaining();
     for (int i = 0; i < n; i++) {
@@ -31,6 +37,6 @@ final class TensorCopier {
         throw new InvalidImageException("tensor value at index " + i + " is " + v);
       }
     }
-    destination.put(values);
+    return values;
   }
 }

@@ -1,4 +1,4 @@
-package io.mobiserve.engine;
+package io.mobiserve.runtime;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,8 +1,15 @@
-package io.mobiserve.engine;
+package io.mobiserve.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mobiserve.engine.BatchSizes;
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.Logits;
+import io.mobiserve.testing.EngineRuns;
 import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class FailoverEngineTest {
   private static final int CLASSES = 2;
+  private static final int IMAGE_FLOATS = 3;
 
   /** Answers every image with {@code [value, first input value]}, or throws what it is told to. */
   private static class ScriptedEngine implements InferenceEngine {
@@ -21,13 +29,15 @@ class FailoverEngineTest {
     int calls;
     RuntimeException throwRuntime;
     EngineException throwEngine;
-    boolean consumeInput = true;
+    boolean scribble;
     boolean closed;
+    private final FloatBuffer input;
 
     ScriptedEngine(String backend, float value, int maxBatch) {
       this.backend = backend;
       this.value = value;
       this.maxBatch = maxBatch;
+      this.input = FloatBuffer.allocate(maxBatch * IMAGE_FLOATS);
     }
 
     void fail(String message) {
@@ -40,10 +50,15 @@ class FailoverEngineTest {
     }
 
     @Override
-    public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+    public FloatBuffer input() {
+      return input;
+    }
+
+    @Override
+    public Logits run(int batchSize) throws EngineException {
       calls++;
-      float first = input.get(input.position());
-      if (consumeInput) {
+      float first = input.get(0);
+      if (scribble) {
         input.position(input.limit()); // as a careless engine would: read everything with relative gets
       }
       if (throwEngine != null) {
@@ -62,7 +77,7 @@ class FailoverEngineTest {
 
     @Override
     public EngineInfo info() {
-      return new EngineInfo(backend, backend.equals("gpu") ? "fp16" : "fp32", maxBatch);
+      return new EngineInfo(backend, backend.equals("gpu") ? "fp16" : "fp32");
     }
 
     @Override
@@ -96,10 +111,10 @@ class FailoverEngineTest {
   private final ScriptedEngine cpu = new ScriptedEngine("cpu", 2f, 8);
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final RecordingListener listener = new RecordingListener();
-  private final FailoverEngine engine = new FailoverEngine(gpu, cpu, now::get, listener);
+  private final FailoverEngine engine = new FailoverEngine(gpu, cpu, IMAGE_FLOATS, now::get, listener);
 
   private static FloatBuffer batch(int images, float firstValue) {
-    FloatBuffer input = FloatBuffer.allocate(images * 3);
+    FloatBuffer input = FloatBuffer.allocate(images * IMAGE_FLOATS);
     input.put(0, firstValue);
     return input;
   }
@@ -110,7 +125,7 @@ class FailoverEngineTest {
 
   @Test
   void healthy_runsOnThePrimaryOnly() throws EngineException {
-    Logits logits = engine.infer(batch(3, 7f), 3);
+    Logits logits = EngineRuns.run(engine, batch(3, 7f), 3);
 
     assertThat(logits.row(2)).containsExactly(1f, 7f);
     assertThat(cpu.calls).isZero();
@@ -122,7 +137,7 @@ class FailoverEngineTest {
   void primaryFailure_answersTheSameBatchFromTheFallback() throws EngineException {
     gpu.fail("CUDA error 700: an illegal memory access");
 
-    Logits logits = engine.infer(batch(4, 5f), 4);
+    Logits logits = EngineRuns.run(engine, batch(4, 5f), 4);
 
     assertThat(logits.batchSize()).isEqualTo(4);
     assertThat(logits.row(0)).containsExactly(2f, 5f);
@@ -133,25 +148,26 @@ class FailoverEngineTest {
   }
 
   @Test
-  void primaryFailure_leavesTheCallersBufferWhereItWas() throws EngineException {
+  void primaryFailure_theFallbackGetsTheWholeBatch_evenIfThePrimaryMovedItsBuffer() throws EngineException {
     gpu.fail("CUDA error");
-    FloatBuffer input = batch(4, 5f);
-    input.position(3).limit(9);
+    gpu.scribble = true;
+    FloatBuffer input = batch(2, 6f);
+    input.put(IMAGE_FLOATS, 8f);
 
-    engine.infer(input, 2);
+    Logits logits = EngineRuns.run(engine, input, 2);
 
-    assertThat(input.position()).isEqualTo(3);
-    assertThat(input.limit()).isEqualTo(9);
+    assertThat(logits.row(0)).containsExactly(2f, 6f);
+    assertThat(cpu.input().get(IMAGE_FLOATS)).isEqualTo(8f);
   }
 
   @Test
   void primaryFailure_isReportedOnceWithItsReason() throws EngineException {
     gpu.fail("CUDA error 700: an illegal memory access");
 
-    engine.infer(batch(1, 0f), 1);
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
     advance(Duration.ofSeconds(1));
-    engine.infer(batch(1, 0f), 1); // the retry fails too: still the same degraded state
+    EngineRuns.run(engine, batch(1, 0f), 1); // the retry fails too: still the same degraded state
 
     assertThat(listener.events).containsExactly("degraded: gpu failed: CUDA error 700: an illegal memory access");
     assertThat(engine.degraded()).isTrue();
@@ -161,16 +177,16 @@ class FailoverEngineTest {
   @Test
   void degraded_sendsBatchesStraightToTheFallbackUntilTheBackOffElapses() throws EngineException {
     gpu.fail("CUDA error");
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
     gpu.heal();
 
     advance(Duration.ofMillis(999));
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
     assertThat(gpu.calls).isEqualTo(1);
     assertThat(cpu.calls).isEqualTo(2);
 
     advance(Duration.ofMillis(1));
-    Logits logits = engine.infer(batch(1, 0f), 1);
+    Logits logits = EngineRuns.run(engine, batch(1, 0f), 1);
     assertThat(gpu.calls).isEqualTo(2);
     assertThat(logits.row(0)[0]).isEqualTo(1f);
   }
@@ -178,12 +194,12 @@ class FailoverEngineTest {
   @Test
   void successfulRetry_recoversAndIsReportedOnce() throws EngineException {
     gpu.fail("CUDA error");
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
     gpu.heal();
     advance(Duration.ofSeconds(1));
 
-    engine.infer(batch(1, 0f), 1);
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
 
     assertThat(listener.events).containsExactly("degraded: gpu failed: CUDA error", "recovered");
     assertThat(engine.degraded()).isFalse();
@@ -194,7 +210,7 @@ class FailoverEngineTest {
   @Test
   void failedRetries_doubleTheBackOffUpToSixtySeconds() throws EngineException {
     gpu.fail("CUDA error");
-    engine.infer(batch(1, 0f), 1); // waits 1 s
+    EngineRuns.run(engine, batch(1, 0f), 1); // waits 1 s
     List<Long> waits = new ArrayList<>();
     for (int retry = 0; retry < 8; retry++) {
       int before = gpu.calls;
@@ -202,7 +218,7 @@ class FailoverEngineTest {
       while (gpu.calls == before) {
         advance(Duration.ofMillis(500));
         waited += 500;
-        engine.infer(batch(1, 0f), 1);
+        EngineRuns.run(engine, batch(1, 0f), 1);
       }
       waits.add(waited);
     }
@@ -213,18 +229,18 @@ class FailoverEngineTest {
   @Test
   void recovery_resetsTheBackOff() throws EngineException {
     gpu.fail("CUDA error");
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
     advance(Duration.ofSeconds(1));
-    engine.infer(batch(1, 0f), 1); // fails again: next wait 2 s
+    EngineRuns.run(engine, batch(1, 0f), 1); // fails again: next wait 2 s
     gpu.heal();
     advance(Duration.ofSeconds(2));
-    engine.infer(batch(1, 0f), 1); // recovers
+    EngineRuns.run(engine, batch(1, 0f), 1); // recovers
 
     gpu.fail("CUDA error");
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
     gpu.heal();
     advance(Duration.ofSeconds(1));
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
 
     assertThat(engine.degraded()).isFalse();
   }
@@ -233,7 +249,7 @@ class FailoverEngineTest {
   void runtimeExceptionFromThePrimary_failsOverTheSameWay() throws EngineException {
     gpu.throwRuntime = new IllegalStateException("cudaErrorLaunchFailure");
 
-    Logits logits = engine.infer(batch(2, 3f), 2);
+    Logits logits = EngineRuns.run(engine, batch(2, 3f), 2);
 
     assertThat(logits.row(1)).containsExactly(2f, 3f);
     assertThat(listener.events).singleElement().asString()
@@ -244,13 +260,13 @@ class FailoverEngineTest {
   void errorFromThePrimary_failsOverTheSameWay() throws EngineException {
     ScriptedEngine crashing = new ScriptedEngine("gpu", 1f, 16) {
       @Override
-      public Logits infer(FloatBuffer input, int batchSize) {
+      public Logits run(int batchSize) {
         throw new UnsatisfiedLinkError("libnvinfer.so.10: cannot open shared object file");
       }
     };
-    FailoverEngine failover = new FailoverEngine(crashing, cpu, now::get, listener);
+    FailoverEngine failover = new FailoverEngine(crashing, cpu, IMAGE_FLOATS, now::get, listener);
 
-    Logits logits = failover.infer(batch(1, 4f), 1);
+    Logits logits = EngineRuns.run(failover, batch(1, 4f), 1);
 
     assertThat(logits.row(0)).containsExactly(2f, 4f);
     assertThat(failover.degradedReason()).contains("libnvinfer.so.10");
@@ -260,13 +276,13 @@ class FailoverEngineTest {
   void primaryAnsweringTheWrongNumberOfImages_isAFailure() throws EngineException {
     ScriptedEngine wrong = new ScriptedEngine("gpu", 1f, 16) {
       @Override
-      public Logits infer(FloatBuffer input, int batchSize) {
+      public Logits run(int batchSize) {
         return new Logits(new float[CLASSES], 1, CLASSES);
       }
     };
-    FailoverEngine failover = new FailoverEngine(wrong, cpu, now::get, listener);
+    FailoverEngine failover = new FailoverEngine(wrong, cpu, IMAGE_FLOATS, now::get, listener);
 
-    Logits logits = failover.infer(batch(3, 0f), 3);
+    Logits logits = EngineRuns.run(failover, batch(3, 0f), 3);
 
     assertThat(logits.batchSize()).isEqualTo(3);
     assertThat(failover.degradedReason()).contains("answered 1 images of a batch of 3");
@@ -277,7 +293,7 @@ class FailoverEngineTest {
     gpu.fail("CUDA error 700: an illegal memory access");
     cpu.throwRuntime = new IllegalStateException("ORT ran out of memory");
 
-    assertThatThrownBy(() -> engine.infer(batch(1, 0f), 1))
+    assertThatThrownBy(() -> EngineRuns.run(engine, batch(1, 0f), 1))
         .isInstanceOf(EngineException.class)
         .hasMessageContaining("CUDA error 700")
         .hasMessageContaining("ORT ran out of memory");
@@ -287,10 +303,10 @@ class FailoverEngineTest {
   @Test
   void fallbackFailingWhileDegraded_stillNamesThePrimarysFailure() throws EngineException {
     gpu.fail("CUDA error 999: unknown");
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
     cpu.fail("ORT: bad allocation");
 
-    assertThatThrownBy(() -> engine.infer(batch(1, 0f), 1))
+    assertThatThrownBy(() -> EngineRuns.run(engine, batch(1, 0f), 1))
         .isInstanceOf(EngineException.class)
         .hasMessageContaining("CUDA error 999")
         .hasMessageContaining("ORT: bad allocation");
@@ -298,13 +314,13 @@ class FailoverEngineTest {
   }
 
   @Test
-  void info_describesThePrimaryWithTheSmallerMaxBatch_evenWhileDegraded() throws EngineException {
-    assertThat(engine.info()).isEqualTo(new EngineInfo("gpu", "fp16", 8));
+  void info_describesThePrimary_evenWhileDegraded() throws EngineException {
+    assertThat(engine.info()).isEqualTo(new EngineInfo("gpu", "fp16"));
 
     gpu.fail("CUDA error");
-    engine.infer(batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
 
-    assertThat(engine.info()).isEqualTo(new EngineInfo("gpu", "fp16", 8));
+    assertThat(engine.info()).isEqualTo(new EngineInfo("gpu", "fp16"));
     assertThat(engine.fallbackInfo().backend()).isEqualTo("cpu");
   }
 
@@ -319,10 +335,10 @@ class FailoverEngineTest {
   @Test
   void factory_closesThePrimaryWhenTheFallbackCannotBeCreated() {
     ScriptedEngine created = new ScriptedEngine("gpu", 1f, 16);
-    EngineFactory factory = FailoverEngine.factory(model -> created,
-        model -> { throw new EngineException("cannot open the ONNX file"); }, now::get, listener);
+    EngineFactory factory = FailoverEngine.factory((model, batches) -> created,
+        (model, batches) -> { throw new EngineException("cannot open the ONNX file"); }, now::get, listener);
 
-    assertThatThrownBy(() -> factory.create(null)).hasMessageContaining("cannot open the ONNX file");
+    assertThatThrownBy(() -> factory.create(null, BatchSizes.upTo(1))).hasMessageContaining("cannot open the ONNX file");
     assertThat(created.closed).isTrue();
   }
 }

@@ -1,8 +1,12 @@
-package io.mobiserve.engine;
+package io.mobiserve.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.Logits;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +18,15 @@ class WatchedEngineTest {
   private static class SwitchableEngine implements InferenceEngine {
     boolean broken;
     boolean closed;
+    private final FloatBuffer input = FloatBuffer.allocate(4);
 
     @Override
-    public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+    public FloatBuffer input() {
+      return input;
+    }
+
+    @Override
+    public Logits run(int batchSize) throws EngineException {
       if (broken) {
         throw new EngineException("cudaErrorIllegalAddress");
       }
@@ -25,7 +35,7 @@ class WatchedEngineTest {
 
     @Override
     public EngineInfo info() {
-      return new EngineInfo("tensorrt-gpu", "fp16", 8);
+      return new EngineInfo("tensorrt-gpu", "fp16");
     }
 
     @Override
@@ -62,13 +72,13 @@ class WatchedEngineTest {
   void failures_failTheBatch_andAreReportedOnceUntilABatchSucceeds() throws EngineException {
     gpu.broken = true;
     for (int i = 0; i < 3; i++) {
-      assertThatThrownBy(() -> watched.infer(FloatBuffer.allocate(2), 2))
+      assertThatThrownBy(() -> watched.run(2))
           .isInstanceOf(EngineException.class)
           .hasMessage("cudaErrorIllegalAddress");
     }
     gpu.broken = false;
-    assertThat(watched.infer(FloatBuffer.allocate(2), 2).batchSize()).isEqualTo(2);
-    assertThat(watched.infer(FloatBuffer.allocate(2), 2).batchSize()).isEqualTo(2);
+    assertThat(watched.run(2).batchSize()).isEqualTo(2);
+    assertThat(watched.run(2).batchSize()).isEqualTo(2);
 
     assertThat(transitions.seen).containsExactly("degraded: tensorrt-gpu failed: cudaErrorIllegalAddress", "recovered");
   }
@@ -77,20 +87,25 @@ class WatchedEngineTest {
   void runtimeFailures_areReportedAndRethrownUnchanged() {
     WatchedEngine throwing = new WatchedEngine(new SwitchableEngine() {
       @Override
-      public Logits infer(FloatBuffer input, int batchSize) {
+      public Logits run(int batchSize) {
         throw new IllegalStateException("context lost");
       }
     }, transitions);
 
-    assertThatThrownBy(() -> throwing.infer(FloatBuffer.allocate(1), 1))
+    assertThatThrownBy(() -> throwing.run(1))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("context lost");
     assertThat(transitions.seen).containsExactly("degraded: tensorrt-gpu failed: java.lang.IllegalStateException: context lost");
   }
 
   @Test
+  void input_isTheEnginesOwn() {
+    assertThat(watched.input()).isSameAs(gpu.input());
+  }
+
+  @Test
   void healthyBatches_reportNothing_andInfoAndCloseAreTheEngines() throws EngineException {
-    watched.infer(FloatBuffer.allocate(1), 1);
+    watched.run(1);
     watched.close();
 
     assertThat(transitions.seen).isEmpty();

@@ -1,5 +1,10 @@
-package io.mobiserve.engine;
+package io.mobiserve.runtime;
 
+import io.mobiserve.engine.EngineException;
+import io.mobiserve.engine.EngineFactory;
+import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.Logits;
 import java.nio.FloatBuffer;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -27,14 +32,19 @@ public final class WatchedEngine implements InferenceEngine {
 
   /** A factory whose instances are {@code engine}'s, each watched by {@code listener}. */
   public static EngineFactory factory(EngineFactory engine, EngineHealthListener listener) {
-    return model -> new WatchedEngine(engine.create(model), listener);
+    return (model, batches) -> new WatchedEngine(engine.create(model, batches), listener);
   }
 
   @Override
-  public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+  public FloatBuffer input() {
+    return engine.input();
+  }
+
+  @Override
+  public Logits run(int batchSize) throws EngineException {
     Logits logits;
     try {
-      logits = engine.infer(input, batchSize);
+      logits = engine.run(batchSize);
     } catch (EngineException | RuntimeException | Error e) {
       if (!failing) {
         failing = true;

@@ -1,4 +1,4 @@
-package io.mobiserve.engine;
+package io.mobiserve.runtime;
 
 /**
  * Told when an accelerated engine stops working and a fallback takes over, and when it works again.

@@ -1,8 +1,7 @@
-package io.mobiserve.cli;
+package io.mobiserve.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mobiserve.engine.EngineHealth;
 import org.junit.jupiter.api.Test;
 
 class FailoverTallyTest {

@@ -8,18 +8,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One admitted {@link InferenceWork}: its future, its images' results as they come back from possibly
- * several engine batches, and how far its images have left the queue.
+ * One {@link InferenceWork} the batcher has taken: its future, its images' results as they come back from
+ * possibly several engine batches, how far its images have left the queue, and who still reads its
+ * images.
  *
  * <p>The future completes exactly once: {@link #answer} and {@link #fail} race through one flag, and
- * results that come back after a failure are discarded. {@link #nextImage} is guarded by the batcher's
- * lock; the rest is thread-safe.
+ * results that come back after a failure are discarded.
+ *
+ * <p>The images' memory is released exactly once, when the future has completed and no batch is copying
+ * from it: the work holds one reference until it finishes, each batch assembling some of its images holds
+ * one more ({@link #retain}, {@link #release}). {@link #nextImage} is guarded by the batcher's lock; the
+ * rest is thread-safe.
  */
-final class Job {
+final class AdmittedWork {
   final InferenceWork work;
   final long submittedNanos;
-  /** Where image 0 starts in {@code work.input()}: the position when the batcher took ownership. */
-  final int base;
   final CompletableFuture<List<InferenceResult>> future = new CompletableFuture<>();
 
   /** The next image to leave the queue; images below it are in a batch (running or done). */
@@ -28,17 +31,18 @@ final class Job {
   private final InferenceResult[] results;
   private final AtomicInteger unanswered;
   private final AtomicBoolean finished = new AtomicBoolean();
+  /** References to the images' memory: the work's own until it finishes, plus one per assembling batch. */
+  private final AtomicInteger readers = new AtomicInteger(1);
 
-  Job(InferenceWork work, long submittedNanos) {
+  AdmittedWork(InferenceWork work, long submittedNanos) {
     this.work = work;
     this.submittedNanos = submittedNanos;
-    this.base = work.input().position();
-    this.results = new InferenceResult[work.images()];
-    this.unanswered = new AtomicInteger(work.images());
+    this.results = new InferenceResult[work.imageCount()];
+    this.unanswered = new AtomicInteger(work.imageCount());
   }
 
   int queuedImages() {
-    return work.images() - nextImage;
+    return work.imageCount() - nextImage;
   }
 
   boolean isFinished() {
@@ -54,6 +58,7 @@ final class Job {
     // The decrement publishes this write to whichever thread makes the last one.
     if (unanswered.decrementAndGet() == 0 && finished.compareAndSet(false, true)) {
       future.complete(Collections.unmodifiableList(Arrays.asList(results)));
+      release();
     }
   }
 
@@ -70,8 +75,32 @@ final class Job {
     if (finished.compareAndSet(false, true)) {
       beforeCompleting.run();
       future.completeExceptionally(cause);
+      release();
       return true;
     }
     return false;
+  }
+
+  /**
+   * A batch is about to copy some of this work's images: keeps their memory until {@link #release}. False
+   * when the work has finished and its memory is gone already; its images must then stay out of the batch.
+   */
+  boolean retain() {
+    while (true) {
+      int current = readers.get();
+      if (current == 0) {
+        return false;
+      }
+      if (readers.compareAndSet(current, current + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Drops one reference; the last one gives the images' memory back to the work's owner. */
+  void release() {
+    if (readers.decrementAndGet() == 0) {
+      work.releaseImages().run();
+    }
   }
 }

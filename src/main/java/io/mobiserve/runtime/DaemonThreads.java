@@ -1,4 +1,4 @@
-package io.mobiserve.server;
+package io.mobiserve.runtime;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

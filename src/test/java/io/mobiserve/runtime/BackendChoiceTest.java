@@ -1,34 +1,46 @@
-package io.mobiserve.cli;
+package io.mobiserve.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineInfo;
-import io.mobiserve.engine.FailoverEngine;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
-import io.mobiserve.engine.WatchedEngine;
 import io.mobiserve.engine.tensorrt.GpuDevice;
 import io.mobiserve.engine.tensorrt.TensorRtAvailability;
+import io.mobiserve.model.InputShape;
+import io.mobiserve.model.Labels;
+import io.mobiserve.model.ModelSpec;
+import io.mobiserve.model.Preprocessing;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
-class BackendSelectionTest {
+class BackendChoiceTest {
+  private static final InputShape INPUT = new InputShape(3, 1, 1);
+  private static final ModelSpec MODEL = new ModelSpec("tiny", "a 3x1x1 test model", Path.of("unused.onnx"), "input",
+      INPUT, 1, Labels.none(), Preprocessing.torchvisionDefaults(INPUT), true, "");
   private static final TensorRtAvailability MISSING =
       new TensorRtAvailability(false, "libnvinfer.so.10: cannot open shared object file", Optional.empty());
   private static final TensorRtAvailability PRESENT = new TensorRtAvailability(
       true, "TensorRT 10.15 on GPU 0", Optional.of(new GpuDevice(0, "NVIDIA H200", 9, 0, 141L << 30)));
 
   /** Answers {@code value} for every image, or throws a CUDA error. */
-  private record FixedEngine(String backend, float value, boolean broken) implements InferenceEngine {
+  private record FixedEngine(String backend, float value, boolean broken, FloatBuffer input)
+      implements InferenceEngine {
+    FixedEngine(String backend, float value, boolean broken) {
+      this(backend, value, broken, FloatBuffer.allocate(8 * INPUT.elementCount()));
+    }
+
     @Override
-    public Logits infer(FloatBuffer input, int batchSize) throws EngineException {
+    public Logits run(int batchSize) throws EngineException {
       if (broken) {
         throw new EngineException("CUDA error 700");
       }
@@ -39,7 +51,7 @@ class BackendSelectionTest {
 
     @Override
     public EngineInfo info() {
-      return new EngineInfo(backend, "fp32", 8);
+      return new EngineInfo(backend, "fp32");
     }
 
     @Override
@@ -48,8 +60,8 @@ class BackendSelectionTest {
 
   private final AtomicInteger probes = new AtomicInteger();
   private final AtomicInteger tensorRtFactories = new AtomicInteger();
-  private final EngineFactory cpu = model -> new FixedEngine("onnxruntime-cpu", 2f, false);
-  private final EngineFactory brokenGpu = model -> new FixedEngine("tensorrt", 1f, true);
+  private final EngineFactory cpu = (model, batches) -> new FixedEngine("onnxruntime-cpu", 2f, false);
+  private final EngineFactory brokenGpu = (model, batches) -> new FixedEngine("tensorrt", 1f, true);
   private final Supplier<EngineFactory> tensorRt = () -> {
     tensorRtFactories.incrementAndGet();
     return brokenGpu;
@@ -64,7 +76,7 @@ class BackendSelectionTest {
 
   @Test
   void cpu_neverProbesTensorRt() {
-    BackendSelection selection = BackendSelection.choose(Backend.CPU, Fallback.CPU, 0, cpu, tensorRt,
+    BackendChoice selection = BackendChoice.choose(Backend.CPU, Fallback.CPU, 0, cpu, tensorRt,
         device -> {
           throw new AssertionError("--backend cpu probed CUDA");
         });
@@ -77,7 +89,7 @@ class BackendSelectionTest {
 
   @Test
   void auto_withoutTensorRt_runsOnTheCpuAndSaysWhy() {
-    BackendSelection selection = BackendSelection.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, probe(MISSING));
+    BackendChoice selection = BackendChoice.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, probe(MISSING));
 
     assertThat(selection.factory()).isSameAs(cpu);
     assertThat(selection.reason()).isEqualTo("auto: ONNX Runtime on the CPU because TensorRT cannot run here: "
@@ -89,7 +101,7 @@ class BackendSelectionTest {
 
   @Test
   void auto_whoseProbeThrows_stillRunsOnTheCpu() {
-    BackendSelection selection = BackendSelection.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, device -> {
+    BackendChoice selection = BackendChoice.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, device -> {
       throw new UnsatisfiedLinkError("no jnicudart in java.library.path");
     });
 
@@ -99,7 +111,7 @@ class BackendSelectionTest {
 
   @Test
   void auto_withTensorRt_runsOnTheGpuNamingIt() {
-    BackendSelection selection = BackendSelection.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, probe(PRESENT));
+    BackendChoice selection = BackendChoice.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, probe(PRESENT));
 
     assertThat(selection.reason()).startsWith("auto: TensorRT can run here, on GPU 0 (NVIDIA H200, compute capability 9.0)");
     assertThat(selection.health().accelerated()).isTrue();
@@ -107,10 +119,9 @@ class BackendSelectionTest {
 
   @Test
   void tensorrt_thatCannotRunHere_isAConfigurationErrorNamingWhatIsMissing() {
-    assertThatThrownBy(() -> BackendSelection.choose(Backend.TENSORRT, Fallback.CPU, 1, cpu, tensorRt, probe(MISSING)))
-        .isInstanceOf(ConfigurationException.class)
-        .hasMessageStartingWith("--backend tensorrt: TensorRT cannot run here: libnvinfer.so.10")
-        .satisfies(e -> assertThat(ExitCodes.of(e)).isEqualTo(ExitCodes.CONFIGURATION));
+    assertThatThrownBy(() -> BackendChoice.choose(Backend.TENSORRT, Fallback.CPU, 1, cpu, tensorRt, probe(MISSING)))
+        .isInstanceOf(BackendUnavailableException.class)
+        .hasMessageStartingWith("--backend tensorrt: TensorRT cannot run here: libnvinfer.so.10");
     assertThat(tensorRtFactories).hasValue(0);
   }
 
@@ -118,7 +129,7 @@ class BackendSelectionTest {
   void tensorrt_probesTheRequestedDevice() {
     AtomicInteger probed = new AtomicInteger(-1);
 
-    BackendSelection.choose(Backend.TENSORRT, Fallback.CPU, 3, cpu, tensorRt, device -> {
+    BackendChoice.choose(Backend.TENSORRT, Fallback.CPU, 3, cpu, tensorRt, device -> {
       probed.set(device);
       return PRESENT;
     });
@@ -128,10 +139,10 @@ class BackendSelectionTest {
 
   @Test
   void tensorrt_withCpuFallback_answersFromTheCpuWhenTheGpuFails() throws EngineException {
-    BackendSelection selection = BackendSelection.choose(Backend.TENSORRT, Fallback.CPU, 0, cpu, tensorRt, probe(PRESENT));
+    BackendChoice selection = BackendChoice.choose(Backend.TENSORRT, Fallback.CPU, 0, cpu, tensorRt, probe(PRESENT));
 
-    InferenceEngine engine = selection.factory().create(null);
-    Logits logits = engine.infer(FloatBuffer.allocate(4), 2);
+    InferenceEngine engine = selection.factory().create(MODEL, BatchSizes.upTo(8));
+    Logits logits = engine.run(2);
 
     assertThat(engine).isInstanceOf(FailoverEngine.class);
     assertThat(logits.row(1)).containsExactly(2f);
@@ -143,12 +154,12 @@ class BackendSelectionTest {
 
   @Test
   void tensorrt_withoutFallback_failsTheBatchButReportsTheGpuDegraded() throws EngineException {
-    BackendSelection selection = BackendSelection.choose(Backend.TENSORRT, Fallback.NONE, 0, cpu, tensorRt, probe(PRESENT));
+    BackendChoice selection = BackendChoice.choose(Backend.TENSORRT, Fallback.NONE, 0, cpu, tensorRt, probe(PRESENT));
 
-    InferenceEngine engine = selection.factory().create(null);
+    InferenceEngine engine = selection.factory().create(MODEL, BatchSizes.upTo(8));
     assertThat(engine).isInstanceOf(WatchedEngine.class);
     assertThat(engine.info().backend()).isEqualTo("tensorrt");
-    assertThatThrownBy(() -> engine.infer(FloatBuffer.allocate(1), 1))
+    assertThatThrownBy(() -> engine.run(1))
         .isInstanceOf(EngineException.class)
         .hasMessage("CUDA error 700");
     assertThat(selection.health().accelerated()).isTrue();

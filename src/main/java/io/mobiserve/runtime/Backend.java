@@ -1,7 +1,7 @@
-package io.mobiserve.cli;
+package io.mobiserve.runtime;
 
 /** The inference backends a user can ask for with {@code --backend}. */
-enum Backend {
+public enum Backend {
   /** TensorRT when it can run here, else the CPU. */
   AUTO,
   /** ONNX Runtime on the CPU; never touches CUDA. */
