@@ -8,9 +8,14 @@ import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.v1.ClassifyRequest;
 import io.mobiserve.api.v1.ClassifyResponse;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.batching.Priority;
+import io.mobiserve.server.stream.StreamPolicyHeader;
+import io.mobiserve.server.stream.StreamSession;
+import io.mobiserve.server.stream.StreamSettings;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -55,8 +60,8 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
   }
 
   @Override
-  public StreamObserver<ClassifyRequest> classifyStream(StreamObserver<ClassifyResponse> responses) {
-    ServerCallStreamObserver<ClassifyResponse> out = (ServerCallStreamObserver<ClassifyResponse>) responses;
+  public StreamObserver<ClassifyStreamRequest> classifyStream(StreamObserver<ClassifyStreamResponse> responses) {
+    ServerCallStreamObserver<ClassifyStreamResponse> out = (ServerCallStreamObserver<ClassifyStreamResponse>) responses;
     ServingModel serving = model.get();
     if (serving == null) {
       out.onError(notReady());

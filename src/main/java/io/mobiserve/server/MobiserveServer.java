@@ -11,6 +11,7 @@ import io.mobiserve.metrics.RequestListener;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.EngineHealthListener;
+import io.mobiserve.server.stream.StreamPolicyHeader;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executor;

@@ -12,10 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks a ClassifyRequest's shape and limits (cheap checks, before any decoding) and turns its images
- * into {@link ImageInput}s without copying their bytes. Thread-safe.
+ * Checks a request's images and top-k against the limits (cheap checks, before any decoding) and turns
+ * the images into {@link ImageInput}s without copying their bytes. Used by every service that takes
+ * images. Thread-safe.
  */
-final class RequestParser {
+public final class RequestParser {
   static final int DEFAULT_TOP_K = 5;
 
   private final ServerLimits limits;
@@ -27,10 +28,20 @@ final class RequestParser {
   }
 
   /** A request that passed the checks. */
-  record Parsed(List<ImageInput> images, List<String> ids, int topK) {}
+  public record Parsed(List<ImageInput> images, List<String> ids, int topK) {}
 
-  Parsed parse(ClassifyRequest request) throws StatusException {
-    int count = request.getImagesCount();
+  /** Checks a Classify request. */
+  public Parsed parse(ClassifyRequest request) throws StatusException {
+    return parse(request.getImagesList(), request.getTopK());
+  }
+
+  /**
+   * Checks a request's images and its top-k (0 for the default).
+   *
+   * @throws StatusException INVALID_ARGUMENT naming the image and the problem
+   */
+  public Parsed parse(List<Image> requestImages, int requestedTopK) throws StatusException {
+    int count = requestImages.size();
     if (count == 0) {
       throw invalid("the request has no images");
     }
@@ -40,11 +51,11 @@ final class RequestParser {
               + limits.maxImagesPerRequest() + " per request; split it")
           .asException();
     }
-    int topK = topK(request.getTopK());
+    int topK = topK(requestedTopK);
     List<ImageInput> images = new ArrayList<>(count);
     List<String> ids = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      Image image = request.getImages(i);
+      Image image = requestImages.get(i);
       if (image.getIdBytes().size() > ServerLimits.MAX_ID_BYTES) {
         throw invalid("image " + i + ": id is " + image.getIdBytes().size() + " bytes, over the limit of "
             + ServerLimits.MAX_ID_BYTES);

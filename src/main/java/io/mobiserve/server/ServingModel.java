@@ -57,7 +57,8 @@ public final class ServingModel {
     return health;
   }
 
-  RequestParser parser() {
+  /** Checks requests against the limits and the model's classes. */
+  public RequestParser parser() {
     return new RequestParser(limits, pipeline.model().classes());
   }
 }

@@ -13,12 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Maps what went wrong in the pipeline to the gRPC status a client acts on. Never answers UNKNOWN. */
-final class StatusMapper {
+public final class StatusMapper {
   private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
 
   private StatusMapper() {}
 
-  static Status toStatus(Throwable failure) {
+  public static Status toStatus(Throwable failure) {
     Throwable cause = unwrap(failure);
     if (cause instanceof StatusException e) {
       return e.getStatus();
@@ -48,7 +48,7 @@ final class StatusMapper {
   }
 
   /** The cause inside CompletionException and ExecutionException wrappers. */
-  static Throwable unwrap(Throwable failure) {
+  public static Throwable unwrap(Throwable failure) {
     Throwable t = failure;
     while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
       t = t.getCause();

@@ -1,8 +1,8 @@
 package io.mobiserve.server;
 
 import com.google.protobuf.ByteString;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.EncodedImage;
 import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.api.v1.Image;
@@ -74,7 +74,7 @@ public final class StreamBenchmark {
         if (i >= frames) {
           return;
         }
-        ClassifyRequest.Builder frame = ClassifyRequest.newBuilder().setFrameId(i).setTopK(5)
+        ClassifyStreamRequest.Builder frame = ClassifyStreamRequest.newBuilder().setFrameId(i).setTopK(5)
             .addImages(Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(jpeg)));
         if (i == 0 && latest) {
           frame.setStreamOptions(StreamOptions.newBuilder().setPolicy(StreamPolicy.STREAM_POLICY_LATEST));
@@ -94,7 +94,7 @@ public final class StreamBenchmark {
       StreamCall call = calls.get(s);
       call.await(seconds + 120L);
       for (StreamCall.Received r : call.received()) {
-        ClassifyResponse response = r.response();
+        ClassifyStreamResponse response = r.response();
         if (response.hasSummary()) {
           serverP99 = Math.max(serverP99, response.getSummary().getLatencyP99Us());
           continue;

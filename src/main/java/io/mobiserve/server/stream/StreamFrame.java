@@ -1,7 +1,8 @@
-package io.mobiserve.server;
+package io.mobiserve.server.stream;
 
-import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.FrameStatus;
+import io.mobiserve.server.RequestParser;
 
 /**
  * One frame of a stream, from its arrival to its answer being written. Guarded by its session's lock.
@@ -12,7 +13,7 @@ final class StreamFrame {
   final long arrivalNanos;
   /** The frame's checked images; null for a frame refused on arrival, and once it is answered. */
   RequestParser.Parsed parsed;
-  private ClassifyResponse answer;
+  private ClassifyStreamResponse answer;
 
   StreamFrame(long frameId, long captureTimeUs, long arrivalNanos, RequestParser.Parsed parsed) {
     this.frameId = frameId;
@@ -25,21 +26,21 @@ final class StreamFrame {
     return answer != null;
   }
 
-  ClassifyResponse answer() {
+  ClassifyStreamResponse answer() {
     return answer;
   }
 
   /** Answers the frame with {@code response} (its results), echoing the frame's id and capture time. */
-  void answer(ClassifyResponse.Builder response, FrameStatus status) {
+  void answer(ClassifyStreamResponse.Builder response, FrameStatus status) {
     answer = response.setFrameId(frameId).setCaptureTimeUs(captureTimeUs).setStatus(status).build();
     parsed = null; // an answered frame keeps only its small answer, not its image bytes
   }
 
   void answerDropped() {
-    answer(ClassifyResponse.newBuilder(), FrameStatus.FRAME_STATUS_DROPPED);
+    answer(ClassifyStreamResponse.newBuilder(), FrameStatus.FRAME_STATUS_DROPPED);
   }
 
   void answerError(String error) {
-    answer(ClassifyResponse.newBuilder().setError(error), FrameStatus.FRAME_STATUS_ERROR);
+    answer(ClassifyStreamResponse.newBuilder().setError(error), FrameStatus.FRAME_STATUS_ERROR);
   }
 }

@@ -1,17 +1,21 @@
-package io.mobiserve.server;
+package io.mobiserve.server.stream;
 
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
 import io.mobiserve.pipeline.ImageClassification;
 import io.mobiserve.pipeline.ImageRejectedException;
+import io.mobiserve.server.ProtoMapping;
+import io.mobiserve.server.RequestParser;
+import io.mobiserve.server.ServingModel;
+import io.mobiserve.server.StatusMapper;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,10 +36,10 @@ import java.util.List;
  * After a cancel, deadline or error the session forgets its frames, writes nothing more, and reports
  * itself cancelled to the pipeline so that its queued work is dropped before it reaches an engine.
  */
-final class StreamSession implements StreamObserver<ClassifyRequest> {
+public final class StreamSession implements StreamObserver<ClassifyStreamRequest> {
   private final ClassificationPipeline pipeline;
   private final RequestParser parser;
-  private final ServerCallStreamObserver<ClassifyResponse> out;
+  private final ServerCallStreamObserver<ClassifyStreamResponse> out;
   private final CallScope scope;
   private final StreamSettings headerSettings;
 
@@ -43,7 +47,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   // Guarded by lock.
   private final StreamStats stats = new StreamStats();
   private final OrderedOutbox outbox;
-  private ClassifyRequest first;
+  private ClassifyStreamRequest first;
   private StreamSettings settings;
   private PendingFrames pending;
   private int inFlight;
@@ -57,7 +61,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
    * @param callScope the call's deadline, cancellation, priority (LIVE) and source
    * @param headerSettings the policy the call's header chose, used unless the first message chooses
    */
-  StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyResponse> out, CallScope callScope,
+  public StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyStreamResponse> out, CallScope callScope,
       StreamSettings headerSettings) {
     this.pipeline = serving.pipeline();
     this.parser = serving.parser();
@@ -77,10 +81,10 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   }
 
   /** An observer for a stream that has already been answered with an error. */
-  static StreamObserver<ClassifyRequest> ignoring() {
+  public static StreamObserver<ClassifyStreamRequest> ignoring() {
     return new StreamObserver<>() {
       @Override
-      public void onNext(ClassifyRequest value) {}
+      public void onNext(ClassifyStreamRequest value) {}
 
       @Override
       public void onError(Throwable t) {}
@@ -91,7 +95,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   }
 
   @Override
-  public void onNext(ClassifyRequest request) {
+  public void onNext(ClassifyStreamRequest request) {
     List<StreamFrame> toSubmit;
     synchronized (lock) {
       if (ended) {
@@ -156,10 +160,11 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
     submit(toSubmit);
   }
 
-  private StreamFrame arrive(ClassifyRequest request) {
+  private StreamFrame arrive(ClassifyStreamRequest request) {
     long now = System.nanoTime();
     try {
-      return new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, parser.parse(request));
+      return new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now,
+          parser.parse(request.getImagesList(), request.getTopK()));
     } catch (StatusException e) {
       StreamFrame refused = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, null);
       refused.answerError(e.getStatus().getDescription());
@@ -184,7 +189,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
     if (halfClosed) {
       if (outbox.size() == 0 && out.isReady()) {
         ended = true;
-        out.onNext(ClassifyResponse.newBuilder().setSummary(stats.summary()).build());
+        out.onNext(ClassifyStreamResponse.newBuilder().setSummary(stats.summary()).build());
         out.onCompleted();
       }
     } else {
@@ -222,7 +227,8 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
       }
       inFlight--;
       if (failure == null) {
-        frame.answer(ProtoMapping.response(parsed.ids(), results).toBuilder(), FrameStatus.FRAME_STATUS_OK);
+        frame.answer(ClassifyStreamResponse.newBuilder().addAllResults(ProtoMapping.classifications(parsed.ids(), results)),
+            FrameStatus.FRAME_STATUS_OK);
       } else {
         Throwable cause = StatusMapper.unwrap(failure);
         if (cause instanceof ImageRejectedException) {
