@@ -254,6 +254,7 @@ public final class ClassificationPipeline {
       InferenceResult result = results.get(i);
       out.add(new ImageClassification(
           TopK.of(result.logits(), topK, model.labels()),
+          result.logits(),
           preprocessNanos[i],
           result.queueNanos(),
           result.inferenceNanos(),
