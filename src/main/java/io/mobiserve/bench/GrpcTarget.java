@@ -31,7 +31,7 @@ public final class GrpcTarget implements LoadTarget {
   }
 
   /** What a bench needs to know, from the server's description of its model. */
-  public static ModelFacts facts(ModelInfo info) {
+  public static ModelUnderTest facts(ModelInfo info) {
     return ProtoRequests.facts(info);
   }
 

@@ -13,7 +13,7 @@ import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.api.v1.RawImage;
 import io.mobiserve.api.v1.Tensor;
 import io.mobiserve.api.v1.Timings;
-import io.mobiserve.client.ServedModel;
+import io.mobiserve.client.ModelInfoReader;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
 import java.util.ArrayList;
@@ -106,10 +106,10 @@ final class ProtoRequests {
   }
 
   /** The facts a bench needs, from the server's own description of its model. */
-  static ModelFacts facts(ModelInfo info) {
-    InputShape shape = ServedModel.inputShape(info);
-    Preprocessing preprocessing = ServedModel.preprocessing(info);
-    return new ModelFacts(info.getName(), info.getArchitecture(), info.getBackend(), shape, preprocessing,
+  static ModelUnderTest facts(ModelInfo info) {
+    InputShape shape = ModelInfoReader.inputShape(info);
+    Preprocessing preprocessing = ModelInfoReader.preprocessing(info);
+    return new ModelUnderTest(info.getName(), info.getArchitecture(), info.getBackend(), shape, preprocessing,
         info.getNumClasses(), info.getMaxBatch(), info.getLimits().getMaxImagesPerRequest());
   }
 }

@@ -14,7 +14,7 @@ import io.mobiserve.bench.HtmlReport;
 import io.mobiserve.bench.InProcessTarget;
 import io.mobiserve.bench.InputKind;
 import io.mobiserve.bench.LoadTarget;
-import io.mobiserve.bench.ModelFacts;
+import io.mobiserve.bench.ModelUnderTest;
 import io.mobiserve.bench.ReportFormats;
 import io.mobiserve.bench.StabilityRule;
 import io.mobiserve.bench.Step;
@@ -159,7 +159,7 @@ final class BenchCommand implements Callable<Integer> {
         .maxInboundMessageSize(64 << 20)
         .build();
     try {
-      ModelFacts model;
+      ModelUnderTest model;
       try {
         model = GrpcTarget.facts(GrpcTarget.modelInfo(channel, Duration.ofSeconds(30)));
       } catch (StatusRuntimeException e) {
@@ -197,7 +197,7 @@ final class BenchCommand implements Callable<Integer> {
     FailoverTally failovers = FailoverTally.watching(runtime.health());
     try {
       runtime.warmUp();
-      ModelFacts model = new ModelFacts(spec.name(), spec.architecture(), runtime.engineInfo().backend(),
+      ModelUnderTest model = new ModelUnderTest(spec.name(), spec.architecture(), runtime.engineInfo().backend(),
           spec.input(), spec.preprocessing(), spec.classes(), runtime.maxBatch(),
           ServerLimits.DEFAULT.maxImagesPerRequest());
       checkBatch(model);
@@ -220,7 +220,7 @@ final class BenchCommand implements Callable<Integer> {
     return Step.closedLoop(load, mode.concurrency == null ? List.of(1) : mode.concurrency, timeout);
   }
 
-  private int runAndReport(List<Step> steps, StepTiming timing, ModelFacts model, String where,
+  private int runAndReport(List<Step> steps, StepTiming timing, ModelUnderTest model, String where,
       List<BenchImage> inputs, PrintWriter out) throws InterruptedException, IOException {
     String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     Map<String, Object> settings = settings(timing, inputs);
@@ -327,14 +327,14 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private void checkBatch(ModelFacts model) {
+  private void checkBatch(ModelUnderTest model) {
     if (batch > model.maxImagesPerRequest()) {
       throw new ConfigurationException("--batch " + batch + " is over the server's limit of "
           + model.maxImagesPerRequest() + " images per request");
     }
   }
 
-  private List<BenchImage> inputs(ModelFacts model) throws IOException {
+  private List<BenchImage> inputs(ModelUnderTest model) throws IOException {
     try {
       if (images != null) {
         return BenchInputs.fromFolder(images, input, model);

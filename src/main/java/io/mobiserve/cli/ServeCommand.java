@@ -13,7 +13,7 @@ import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ServerLimits;
-import io.mobiserve.server.ServingModel;
+import io.mobiserve.server.ModelEndpoint;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
-    server.serve(ServingModel.of(runtime, limits));
+    server.serve(ModelEndpoint.of(runtime, limits));
     log.info("serving {} on port {} with {}", model.name(), server.port(), runtime.engineInfo().backend());
 
     stop.await();

@@ -24,17 +24,17 @@ import java.util.function.Supplier;
  * results or with a status that names the problem. Answers UNAVAILABLE while no model is ready.
  */
 final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase {
-  private final Supplier<ServingModel> model;
+  private final Supplier<ModelEndpoint> model;
   private final AtomicLong streams = new AtomicLong();
 
   /** @param model the model being served, or null while it is loading or after shutdown began */
-  ClassifyService(Supplier<ServingModel> model) {
+  ClassifyService(Supplier<ModelEndpoint> model) {
     this.model = model;
   }
 
   @Override
   public void classify(ClassifyRequest request, StreamObserver<ClassifyResponse> responses) {
-    ServingModel serving = model.get();
+    ModelEndpoint serving = model.get();
     if (serving == null) {
       responses.onError(notReady());
       return;
@@ -48,7 +48,7 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
     }
     serving.pipeline()
         .classify(parsed.images(), parsed.topK(),
-            CallScopes.of(Context.current(), Priority.BULK, CallerInterceptor.current()))
+            GrpcCallScope.of(Context.current(), Priority.BULK, CallerInterceptor.current()))
         .whenComplete((results, failure) -> {
           if (failure != null) {
             responses.onError(StatusMapper.toStatus(failure).asException());
@@ -62,7 +62,7 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
   @Override
   public StreamObserver<ClassifyStreamRequest> classifyStream(StreamObserver<ClassifyStreamResponse> responses) {
     ServerCallStreamObserver<ClassifyStreamResponse> out = (ServerCallStreamObserver<ClassifyStreamResponse>) responses;
-    ServingModel serving = model.get();
+    ModelEndpoint serving = model.get();
     if (serving == null) {
       out.onError(notReady());
       return StreamSession.ignoring();
@@ -74,14 +74,14 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
       out.onError(e);
       return StreamSession.ignoring();
     }
-    return new StreamSession(serving, out, CallScopes.of(
+    return new StreamSession(serving, out, GrpcCallScope.of(
         Context.current(), Priority.LIVE, CallerInterceptor.current() + "#stream-" + streams.incrementAndGet()),
         fromHeader);
   }
 
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
-    ServingModel serving = model.get();
+    ModelEndpoint serving = model.get();
     if (serving == null) {
       responses.onError(notReady());
       return;

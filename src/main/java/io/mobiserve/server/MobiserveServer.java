@@ -39,7 +39,7 @@ public final class MobiserveServer {
 
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
-  private final AtomicReference<ServingModel> model = new AtomicReference<>();
+  private final AtomicReference<ModelEndpoint> model = new AtomicReference<>();
 
   private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests) {
     this.server = builder
@@ -92,7 +92,7 @@ public final class MobiserveServer {
    * Starts serving {@code ready}; health turns SERVING, and the accelerated service name follows the
    * engines' health from now on.
    */
-  public void serve(ServingModel ready) {
+  public void serve(ModelEndpoint ready) {
     model.set(ready);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SERVICE_NAME, ServingStatus.SERVING);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ReportFormatsTest {
 
   static BenchReport report() {
-    ModelFacts model = new ModelFacts("m", "MobileNetV3-Large", "onnxruntime-cpu", new InputShape(3, 224, 224),
+    ModelUnderTest model = new ModelUnderTest("m", "MobileNetV3-Large", "onnxruntime-cpu", new InputShape(3, 224, 224),
         new Preprocessing(256, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f},
             ChannelOrder.RGB),
         1000, 64, 64);

@@ -13,7 +13,7 @@ import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
-import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.model.mobilenet.BuiltinModelFile;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.StreamCall;
@@ -41,7 +41,7 @@ public final class StreamBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = Integer.parseInt(args[0]);
     boolean latest = args[1].equals("latest");
-    Path file = BuiltinModel.ensure(Path.of(System.getProperty("user.home"), ".cache", "mobiserve", "models"));
+    Path file = BuiltinModelFile.ensure(Path.of(System.getProperty("user.home"), ".cache", "mobiserve", "models"));
     ModelSpec model = OnnxModelLoader.load(file, ModelOverrides.none());
     ByteString jpeg = ByteString.copyFrom(TestImages.jpeg(TestImages.gradient(640, 480), 0.9f));
     try (RunningServer server = new RunningServer(model, (m, batches) -> OrtEngine.open(m, batches, new OrtEngineOptions(2)),

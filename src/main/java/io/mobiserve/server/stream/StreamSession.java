@@ -14,7 +14,7 @@ import io.mobiserve.pipeline.ImageClassification;
 import io.mobiserve.pipeline.ImageRejectedException;
 import io.mobiserve.server.ProtoMapping;
 import io.mobiserve.server.RequestParser;
-import io.mobiserve.server.ServingModel;
+import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.StatusMapper;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +61,7 @@ public final class StreamSession implements StreamObserver<ClassifyStreamRequest
    * @param callScope the call's deadline, cancellation, priority (LIVE) and source
    * @param headerSettings the policy the call's header chose, used unless the first message chooses
    */
-  public StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyStreamResponse> out, CallScope callScope,
+  public StreamSession(ModelEndpoint serving, ServerCallStreamObserver<ClassifyStreamResponse> out, CallScope callScope,
       StreamSettings headerSettings) {
     this.pipeline = serving.pipeline();
     this.parser = serving.parser();
