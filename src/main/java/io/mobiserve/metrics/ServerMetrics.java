@@ -3,8 +3,8 @@ package io.mobiserve.metrics;
 import io.mobiserve.batching.Priority;
 import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.runtime.RuntimeGauges;
 import io.mobiserve.runtime.RuntimeListener;
-import java.util.function.IntSupplier;
 
 /**
  * Everything the server measures, in one place: calls (from the RPC front end), preprocessing (from the
@@ -44,7 +44,10 @@ public interface ServerMetrics extends RequestListener, RuntimeListener {
     public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
 
     @Override
-    public void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages) {}
+    public void discarded(int images) {}
+
+    @Override
+    public void modelLoaded(String model, EngineInfo engine, RuntimeGauges gauges) {}
 
     @Override
     public void backendChosen(String backend, String reason) {}

@@ -3,7 +3,6 @@ package io.mobiserve.runtime;
 import io.mobiserve.batching.SchedulerListener;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.pipeline.PipelineListener;
-import java.util.function.IntSupplier;
 
 /**
  * What a running model reports: preprocessing (from the pipeline), queueing and batches (from the
@@ -18,9 +17,9 @@ public interface RuntimeListener extends PipelineListener, SchedulerListener, En
    *
    * @param model the model's name
    * @param engine the engine instances' description (backend and precision)
-   * @param queuedImages reads the number of images waiting for an engine, at any time
+   * @param gauges reads what the runtime holds (queued images, reserved memory), at any time
    */
-  void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages);
+  void modelLoaded(String model, EngineInfo engine, RuntimeGauges gauges);
 
   /** The backend in use and, in one sentence, why it was chosen. */
   void backendChosen(String backend, String reason);
@@ -46,6 +45,9 @@ public interface RuntimeListener extends PipelineListener, SchedulerListener, En
     public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
 
     @Override
+    public void discarded(int images) {}
+
+    @Override
     public void degraded(String reason) {}
 
     @Override
@@ -55,7 +57,7 @@ public interface RuntimeListener extends PipelineListener, SchedulerListener, En
     public void failedOver(int images) {}
 
     @Override
-    public void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages) {}
+    public void modelLoaded(String model, EngineInfo engine, RuntimeGauges gauges) {}
 
     @Override
     public void backendChosen(String backend, String reason) {}

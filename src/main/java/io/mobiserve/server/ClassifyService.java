@@ -51,7 +51,7 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
             GrpcCallScope.of(Context.current(), Priority.BULK, CallerInterceptor.current()))
         .whenComplete((results, failure) -> {
           if (failure != null) {
-            responses.onError(StatusMapper.toStatus(failure).asException());
+            responses.onError(StatusMapper.toException(failure));
           } else {
             responses.onNext(ProtoMapping.response(parsed.ids(), results));
             responses.onCompleted();

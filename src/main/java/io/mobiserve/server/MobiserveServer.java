@@ -48,8 +48,8 @@ public final class MobiserveServer {
         .intercept(new MetricsInterceptor(requests, System::nanoTime))
         .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
         .maxInboundMessageSize(limits.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(new ClassifyService(model::get), new CallerInterceptor(),
-            new StreamPolicyHeader()))
+        .addService(CallGuard.guard(ServerInterceptors.intercept(new ClassifyService(model::get),
+            new CallerInterceptor(), new StreamPolicyHeader())))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

@@ -8,6 +8,7 @@ import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.RawImage;
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.preprocess.ImageInput;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,10 +47,9 @@ public final class RequestParser {
       throw invalid("the request has no images");
     }
     if (count > limits.maxImagesPerRequest()) {
-      throw Status.RESOURCE_EXHAUSTED
-          .withDescription("the request has " + count + " images, over the limit of "
-              + limits.maxImagesPerRequest() + " per request; split it")
-          .asException();
+      // A static limit: the same request will never pass, so this is the client's error, not a transient one.
+      throw invalid("the request has " + count + " images, over the limit of " + limits.maxImagesPerRequest()
+          + " per request; split it");
     }
     int topK = topK(requestedTopK);
     List<ImageInput> images = new ArrayList<>(count);
@@ -103,16 +103,20 @@ public final class RequestParser {
   }
 
   private ImageInput raw(int index, RawImage raw) throws StatusException {
+    // uint32 on the wire: read unsigned, so that no size is ever negative.
     long width = Integer.toUnsignedLong(raw.getWidth());
     long height = Integer.toUnsignedLong(raw.getHeight());
     if (width == 0 || height == 0) {
       throw invalid("image " + index + ": raw image is " + width + "x" + height + "; width and height must be at least 1");
     }
-    if (width * height > limits.image().maxPixels()) {
-      throw invalid("image " + index + ": raw image is " + width + "x" + height + " = " + width * height
-          + " pixels, over the limit of " + limits.image().maxPixels());
+    long maxPixels = limits.image().maxPixels();
+    // Sides of up to 2^32 - 1 can multiply past 2^63: a side over the limit is refused before multiplying.
+    if (width > maxPixels || height > maxPixels || width * height > maxPixels) {
+      throw invalid("image " + index + ": raw image is " + width + "x" + height + " = "
+          + BigInteger.valueOf(width).multiply(BigInteger.valueOf(height)) + " pixels, over the limit of " + maxPixels);
     }
-    long expected = width * height * 3;
+    long pixels = width * height;
+    long expected = pixels * 3; // at most 3 x ImageLimits.LARGEST_MAX_PIXELS
     if (raw.getPixels().size() != expected) {
       throw invalid("image " + index + ": raw image of " + width + "x" + height + "x3 needs " + expected
           + " bytes of pixels, got " + raw.getPixels().size());

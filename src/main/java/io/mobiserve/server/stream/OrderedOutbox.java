@@ -43,8 +43,9 @@ final class OrderedOutbox {
     }
   }
 
-  /** Forgets every frame (the stream has ended). */
+  /** Forgets every frame (the stream has ended), giving back what they held of the memory budget. */
   void clear() {
+    frames.forEach(StreamFrame::releaseHeld);
     frames.clear();
   }
 }

@@ -2,6 +2,7 @@ package io.mobiserve.server.stream;
 
 import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.FrameStatus;
+import io.mobiserve.pipeline.MemoryBudget;
 import io.mobiserve.server.RequestParser;
 
 /**
@@ -13,6 +14,8 @@ final class StreamFrame {
   final long arrivalNanos;
   /** The frame's checked images; null for a frame refused on arrival, and once it is answered. */
   RequestParser.Parsed parsed;
+  /** The memory budget the frame's bytes take while the stream holds them, until the pipeline takes over. */
+  private MemoryBudget.Reservation held;
   private ClassifyStreamResponse answer;
 
   StreamFrame(long frameId, long captureTimeUs, long arrivalNanos, RequestParser.Parsed parsed) {
@@ -20,6 +23,19 @@ final class StreamFrame {
     this.captureTimeUs = captureTimeUs;
     this.arrivalNanos = arrivalNanos;
     this.parsed = parsed;
+  }
+
+  /** Charges the frame's bytes to the budget while the stream holds it. */
+  void hold(MemoryBudget.Reservation reservation) {
+    held = reservation;
+  }
+
+  /** Gives back the frame's charge: the pipeline has taken its images over, or the frame is done. */
+  void releaseHeld() {
+    if (held != null) {
+      held.close();
+      held = null;
+    }
   }
 
   boolean answered() {
@@ -34,6 +50,7 @@ final class StreamFrame {
   void answer(ClassifyStreamResponse.Builder response, FrameStatus status) {
     answer = response.setFrameId(frameId).setCaptureTimeUs(captureTimeUs).setStatus(status).build();
     parsed = null; // an answered frame keeps only its small answer, not its image bytes
+    releaseHeld();
   }
 
   void answerDropped() {

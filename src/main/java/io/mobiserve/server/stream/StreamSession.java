@@ -12,9 +12,10 @@ import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
 import io.mobiserve.pipeline.ImageClassification;
 import io.mobiserve.pipeline.ImageRejectedException;
+import io.mobiserve.pipeline.MemoryBudget;
+import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ProtoMapping;
 import io.mobiserve.server.RequestParser;
-import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.StatusMapper;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,7 @@ import java.util.List;
  */
 public final class StreamSession implements StreamObserver<ClassifyStreamRequest> {
   private final ClassificationPipeline pipeline;
+  private final MemoryBudget budget;
   private final RequestParser parser;
   private final ServerCallStreamObserver<ClassifyStreamResponse> out;
   private final CallScope scope;
@@ -64,6 +66,7 @@ public final class StreamSession implements StreamObserver<ClassifyStreamRequest
   public StreamSession(ModelEndpoint serving, ServerCallStreamObserver<ClassifyStreamResponse> out, CallScope callScope,
       StreamSettings headerSettings) {
     this.pipeline = serving.pipeline();
+    this.budget = pipeline.memoryBudget();
     this.parser = serving.parser();
     this.out = out;
     this.scope = new CallScope(callScope.deadlineNanos(), () -> ended || callScope.cancelled().getAsBoolean(),
@@ -117,6 +120,9 @@ public final class StreamSession implements StreamObserver<ClassifyStreamRequest
       }
       stats.received();
       StreamFrame frame = arrive(request);
+      if (frame == null) {
+        return; // the stream ended: no memory for it
+      }
       outbox.add(frame);
       if (!frame.answered()) {
         StreamFrame stale = pending.push(frame);
@@ -160,12 +166,33 @@ public final class StreamSession implements StreamObserver<ClassifyStreamRequest
     submit(toSubmit);
   }
 
+  /**
+   * The frame for {@code request}, charged to the memory budget while the stream holds it: parsed, or
+   * answered at once (refused, or dropped under LATEST when the budget cannot hold it). Null when the
+   * stream had to end (BLOCK, and no memory for the frame). Called under the lock.
+   */
   private StreamFrame arrive(ClassifyStreamRequest request) {
     long now = System.nanoTime();
+    MemoryBudget.Reservation held = budget.tryReserve(request.getSerializedSize());
+    if (held == null) {
+      String full = "the server's memory budget is taken by other calls (" + (budget.usedBytes() >> 20) + " of "
+          + (budget.limitBytes() >> 20) + " MiB in use)";
+      if (!settings.latest()) {
+        end(Status.RESOURCE_EXHAUSTED.withDescription("frame " + request.getFrameId() + ": " + full
+            + "; under BLOCK every frame must be classified, so the stream ends: retry later or use LATEST"));
+        return null;
+      }
+      StreamFrame dropped = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, null);
+      dropped.answerDropped();
+      return dropped;
+    }
     try {
-      return new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now,
+      StreamFrame frame = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now,
           parser.parse(request.getImagesList(), request.getTopK()));
+      frame.hold(held);
+      return frame;
     } catch (StatusException e) {
+      held.close();
       StreamFrame refused = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, null);
       refused.answerError(e.getStatus().getDescription());
       return refused;
@@ -209,7 +236,11 @@ public final class StreamSession implements StreamObserver<ClassifyStreamRequest
   private void submit(List<StreamFrame> frames) {
     for (StreamFrame frame : frames) {
       try {
-        RequestParser.Parsed parsed = frame.parsed;
+        RequestParser.Parsed parsed;
+        synchronized (lock) {
+          parsed = frame.parsed;
+          frame.releaseHeld(); // the pipeline charges the images from here on
+        }
         pipeline.classify(parsed.images(), parsed.topK(), scope)
             .whenComplete((results, failure) -> classified(frame, parsed, results, failure));
       } catch (RuntimeException e) {
@@ -231,14 +262,14 @@ public final class StreamSession implements StreamObserver<ClassifyStreamRequest
             FrameStatus.FRAME_STATUS_OK);
       } else {
         Throwable cause = StatusMapper.unwrap(failure);
-        if (cause instanceof ImageRejectedException) {
+        if (cause instanceof ImageRejectedException
+            || cause instanceof SchedulingException e && e.reason() == SchedulingException.Reason.TOO_LARGE) {
           frame.answerError(cause.getMessage());
-        } else if (settings.latest() && cause instanceof SchedulingException e
-            && e.reason() == SchedulingException.Reason.QUEUE_FULL) {
-          // The server is over its limit: under LATEST a frame not classified is a frame dropped.
+        } else if (settings.latest() && cause instanceof SchedulingException e && isTransient(e.reason())) {
+          // The server is over a transient limit: under LATEST a frame not classified is a frame dropped.
           frame.answerDropped();
         } else {
-          // Under BLOCK, a full queue breaks the promise to classify every frame: end the stream with
+          // Under BLOCK, a full server breaks the promise to classify every frame: end the stream with
           // RESOURCE_EXHAUSTED rather than wait (the client should back off or choose LATEST). Engine
           // failures, deadlines and shutdown end it too: nothing was wrong with the frame.
           Status status = StatusMapper.toStatus(failure);
@@ -249,6 +280,11 @@ public final class StreamSession implements StreamObserver<ClassifyStreamRequest
       toSubmit = pump();
     }
     submit(toSubmit);
+  }
+
+  private static boolean isTransient(SchedulingException.Reason reason) {
+    return reason == SchedulingException.Reason.QUEUE_FULL || reason == SchedulingException.Reason.MEMORY_FULL
+        || reason == SchedulingException.Reason.OVERLOADED;
   }
 
   /** Ends the stream with {@code status}, dropping what it holds. Called under the lock. */
