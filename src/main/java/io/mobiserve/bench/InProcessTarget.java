@@ -1,6 +1,7 @@
 package io.mobiserve.bench;
 
 import io.mobiserve.batching.Priority;
+import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The same requests handed straight to a {@link ClassificationPipeline} in this JVM: no gRPC, no
@@ -73,7 +75,10 @@ public final class InProcessTarget implements LoadTarget {
   /** The gRPC status the server would have answered with, so that both targets count errors alike. */
   private static Outcome failed(Throwable failure) {
     Throwable cause = StatusMapper.unwrap(failure);
-    return Outcome.failure(StatusMapper.toStatus(cause).getCode().name(), String.valueOf(cause.getMessage()));
+    long retryAfter = cause instanceof SchedulingException e && e.retryAfterMillis().isPresent()
+        ? TimeUnit.MILLISECONDS.toNanos(e.retryAfterMillis().getAsLong()) : 0;
+    return Outcome.refusal(StatusMapper.toStatus(cause).getCode().name(), String.valueOf(cause.getMessage()),
+        retryAfter);
   }
 
   private static ImageInput input(BenchImage image) {

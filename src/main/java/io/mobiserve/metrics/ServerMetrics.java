@@ -1,9 +1,5 @@
 package io.mobiserve.metrics;
 
-import io.mobiserve.batching.Priority;
-import io.mobiserve.batching.SchedulingException;
-import io.mobiserve.engine.EngineInfo;
-import io.mobiserve.runtime.RuntimeGauges;
 import io.mobiserve.runtime.RuntimeListener;
 
 /**
@@ -24,42 +20,6 @@ public interface ServerMetrics extends RequestListener, RuntimeListener {
 
     @Override
     public void finished(String method, String code, long nanos) {}
-
-    @Override
-    public void preprocessed(long nanos) {}
-
-    @Override
-    public void refused(Refusal refusal, int images) {}
-
-    @Override
-    public void admitted(Priority priority, int images) {}
-
-    @Override
-    public void dropped(SchedulingException.Reason reason, int images) {}
-
-    @Override
-    public void dequeued(Priority priority, long queueNanos) {}
-
-    @Override
-    public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
-
-    @Override
-    public void discarded(int images) {}
-
-    @Override
-    public void modelLoaded(String model, EngineInfo engine, RuntimeGauges gauges) {}
-
-    @Override
-    public void backendChosen(String backend, String reason) {}
-
-    @Override
-    public void degraded(String reason) {}
-
-    @Override
-    public void recovered() {}
-
-    @Override
-    public void failedOver(int images) {}
 
     @Override
     public String toString() {

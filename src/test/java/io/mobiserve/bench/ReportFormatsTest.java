@@ -41,7 +41,7 @@ class ReportFormatsTest {
         new LatencySummary(requests, 0.5, 0.4, 0.6, 0.7, 0.9, 1.0),
         errors, errors.isEmpty() ? Map.of() : Map.of("RESOURCE_EXHAUSTED", "queue full"), 0, 0, 0, stable,
         List.of(new Window(5, requests / 10.0, p99), new Window(5, requests / 10.0, p99)),
-        List.of(new StepResult.Bucket(p50, requests / 2), new StepResult.Bucket(p99, requests / 2)));
+        List.of(new StepResult.Bucket(p50, requests / 2), new StepResult.Bucket(p99, requests / 2)), 0.97);
   }
 
   @Test
