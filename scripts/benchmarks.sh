@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Runs the comparisons of docs/benchmarks.md in one session, so that each ratio compares figures taken
-# minutes apart on the same machine: the server against the in-process ceiling, batching on against off,
-# JPEG against tensor input, idle batch-1 latency, live streams; and reads the server's /metrics.
+# Measures, in one session and on the same model file, how much of the engine's own speed each layer keeps:
 #
-#   scripts/benchmarks.sh [OUT_DIR]        (default target/benchmarks; about 6 minutes)
+#   bare      a bare ONNX Runtime Java loop (one session.run over a tensor made once)   bench --engine-only --bare
+#   engine    mobiserve's engine alone (its own buffers; no batcher, no gRPC)           bench --engine-only
+#   inprocess the whole runtime in this JVM (preprocessing, batcher, top-k; no gRPC)    bench --in-process
+#   server    a real server on loopback, the bench client on the same cores              serve + bench --target
+#
+# each at 1 and 64 clients, tensor and JPEG 640x480 input, in ROUNDS interleaved rounds (A/B/A/B: the
+# machine is shared and noisy, so each figure is the median of its rounds), then prints the ratios the
+# performance targets are stated in. With a Python that has onnxruntime (PYTHON=..., optional), the bare
+# Python loop is measured beside them for reference.
+#
+#   scripts/benchmarks.sh [OUT_DIR]    (default target/benchmarks; ROUNDS=2 takes about 20 minutes)
 #
 # Load goes only to servers this script starts on 127.0.0.1, and every step ends by itself.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 out="${1:-target/benchmarks}"
+rounds="${ROUNDS:-2}"
 mkdir -p "$out"
 jar=target/mobiserve.jar
 [[ -f "$jar" ]] || ./mvnw -q -B package -DskipTests
-timing=(--warmup 5s --duration 15s)
+timing=(--warmup "${WARMUP:-5s}" --duration "${DURATION:-15s}")
+model_dir="$out/model"
 servers=()
 trap 'for p in "${servers[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+
+# The built-in MobileNetV3-Large, generated once into the output folder so that every run reads one file.
+java -jar "$jar" export-model --arch large --out "$model_dir/mobilenetv3-large.onnx" >/dev/null
+model=(--model "$model_dir/mobilenetv3-large.onnx")
+# Every configuration runs the server's defaults: one engine instance with a thread per core, max batch 16.
+runtime=(--backend cpu --max-batch 16)
 
 # start_server NAME ARGS... : starts `serve` on a free port, waits until it serves, sets $port.
 start_server() {
@@ -39,64 +55,112 @@ stop_servers() {
 
 bench() { java -jar "$jar" bench "$@" | tail -n 2 || echo "(this step reported errors; see its JSON)"; }
 
-echo "== in-process ceiling (same model, engine and batching settings as the server)"
-bench --in-process --max-batch 16 --max-queue-delay-us 2000 --concurrency 64 --input tensor "${timing[@]}" --json "$out/inprocess-c64.json"
-bench --in-process --max-batch 16 --max-queue-delay-us 2000 --concurrency 1 --input tensor "${timing[@]}" --json "$out/inprocess-c1.json"
+python_bare() {
+  local python="${PYTHON:-python3}" batch=$1 file=$2
+  "$python" - "$model_dir/mobilenetv3-large.onnx" "$batch" "$file" <<'PY' || echo "(no onnxruntime for $python: skipped)"
+import json, sys, time
+import numpy as np
+import onnxruntime as ort
+model, batch, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+options = ort.SessionOptions()
+options.intra_op_num_threads = 0  # one per core, as the Java engine
+options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+x = np.random.default_rng(1).standard_normal((batch, 3, 224, 224), dtype=np.float32)
+name = session.get_inputs()[0].name
+end = time.perf_counter() + 5
+while time.perf_counter() < end:
+    session.run(None, {name: x})
+times, end = [], time.perf_counter() + 15
+while time.perf_counter() < end:
+    start = time.perf_counter()
+    session.run(None, {name: x})
+    times.append(time.perf_counter() - start)
+times.sort()
+json.dump({"imagesPerSecond": batch * len(times) / sum(times), "p50Ms": times[len(times) // 2] * 1e3}, open(out, "w"))
+print(f"python onnxruntime {ort.__version__} batch {batch}: {batch * len(times) / sum(times):.1f} img/s, "
+      f"p50 {times[len(times) // 2] * 1e3:.2f} ms")
+PY
+}
 
-echo "== server, batching on (--max-batch 16 --max-queue-delay-us 2000)"
-start_server batching --max-batch 16 --max-queue-delay-us 2000 --metrics-port 0
-metrics_port=$(sed -n 's|.*metrics at http://[^:]*:\([0-9]*\)/metrics.*|\1|p' "$out/batching.log" | head -1)
-target=(--target "127.0.0.1:$port")
-curl -s "http://127.0.0.1:$metrics_port/metrics" >"$out/metrics-before-c32.txt"
-bench "${target[@]}" --concurrency 32 --input tensor "${timing[@]}" --json "$out/server-c32.json"
-curl -s "http://127.0.0.1:$metrics_port/metrics" >"$out/metrics-after-c32.txt"
-bench "${target[@]}" --concurrency 1 --input tensor "${timing[@]}" --json "$out/server-c1.json"
-bench "${target[@]}" --concurrency 1,8,32,64 --input tensor "${timing[@]}" --json "$out/server-sweep.json" --html "$out/server-sweep.html"
-bench "${target[@]}" --concurrency 64 --input jpeg --image-size 640x480 "${timing[@]}" --json "$out/server-jpeg-c64.json"
-bench "${target[@]}" --streams 1,2,3,4 --fps 30 "${timing[@]}" --input raw --image-size 640x480 --json "$out/server-streams.json"
-stop_servers
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds"
+  for batch in 1 16; do
+    bench --engine-only --bare "${runtime[@]}" "${model[@]}" --batch "$batch" "${timing[@]}" --json "$out/r$round-bare-b$batch.json"
+    bench --engine-only "${runtime[@]}" "${model[@]}" --batch "$batch" "${timing[@]}" --json "$out/r$round-engine-b$batch.json"
+    python_bare "$batch" "$out/r$round-python-b$batch.json"
+  done
+  for input in tensor jpeg; do
+    for clients in 1 64; do
+      bench --in-process "${runtime[@]}" "${model[@]}" --concurrency "$clients" --input "$input" --image-size 640x480 \
+        "${timing[@]}" --json "$out/r$round-inprocess-$input-c$clients.json"
+    done
+  done
+  start_server "r$round-server" "${runtime[@]}" "${model[@]}"
+  for input in tensor jpeg; do
+    for clients in 1 64; do
+      bench --target "127.0.0.1:$port" --concurrency "$clients" --input "$input" --image-size 640x480 \
+        "${timing[@]}" --json "$out/r$round-server-$input-c$clients.json"
+    done
+  done
+  stop_servers
+done
 
-echo "== server, batching off (--max-batch 1)"
-start_server nobatching --max-batch 1
-bench --target "127.0.0.1:$port" --concurrency 64 --input tensor "${timing[@]}" --json "$out/server-nobatch-c64.json"
-stop_servers
+python3 - "$out" "$rounds" <<'PY'
+import json, os, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
 
-python3 - "$out" <<'PY'
-import json, re, sys
-out = sys.argv[1]
-def steps(name):
-    return json.load(open(f"{out}/{name}.json"))["steps"]
-def rate(step):
-    return step["images"] / step["measuredSeconds"]
-def one(name):
-    return steps(name)[0]
-def flag(step):
-    return "" if step["stable"] else " (unstable)"
-inproc = one("inprocess-c64")
-sweep = {s["label"]: s for s in steps("server-sweep")}
-server = sweep["concurrency 64"]
-nobatch, jpeg = one("server-nobatch-c64"), one("server-jpeg-c64")
-c1, ic1 = one("server-c1"), one("inprocess-c1")
+def figures(name):
+    """(images/s, p50 ms, stable) of each round's step, or [] when the step did not run."""
+    found = []
+    for r in range(1, rounds + 1):
+        path = f"{out}/r{r}-{name}.json"
+        if not os.path.exists(path):
+            continue
+        data = json.load(open(path))
+        if "steps" in data:
+            step = data["steps"][0]
+            found.append((step["images"] / step["measuredSeconds"], step["latencyMs"]["p50"], step["stable"]))
+        else:
+            found.append((data["imagesPerSecond"], data["p50Ms"], True))
+    return found
+
+def med(name, index=0):
+    values = [f[index] for f in figures(name)]
+    return statistics.median(values) if values else float("nan")
+
+def row(label, name):
+    runs = figures(name)
+    if not runs:
+        print(f"{label:<34} (not measured)")
+        return
+    rates = ", ".join(f"{f[0]:.1f}" for f in runs)
+    unstable = "" if all(f[2] for f in runs) else "  (a round was unstable)"
+    print(f"{label:<34} {med(name):8.1f} img/s   p50 {med(name, 1):7.2f} ms   rounds: {rates}{unstable}")
+
 print()
-print(f"server c=64 tensor      {rate(server):7.1f} img/s{flag(server)}")
-print(f"in-process c=64 tensor  {rate(inproc):7.1f} img/s{flag(inproc)}   server / in-process = {rate(server)/rate(inproc):.2f}")
-print(f"batching off c=64       {rate(nobatch):7.1f} img/s{flag(nobatch)}   on / off = {rate(server)/rate(nobatch):.2f}")
-print(f"JPEG 640x480 c=64       {rate(jpeg):7.1f} img/s{flag(jpeg)}   JPEG / tensor = {rate(jpeg)/rate(server):.2f}")
-print(f"batch-1 p50, idle       server {c1['latencyMs']['p50']:.2f} ms, in-process {ic1['latencyMs']['p50']:.2f} ms,"
-      f" difference {c1['latencyMs']['p50'] - ic1['latencyMs']['p50']:+.2f} ms")
-for s in steps("server-streams"):
-    print(f"{s['label']:<23} {rate(s):7.1f} frames/s  p50 {s['latencyMs']['p50']:.1f} ms  p99 {s['latencyMs']['p99']:.1f} ms{flag(s)}")
-before = open(f"{out}/metrics-before-c32.txt").read()
-after = open(f"{out}/metrics-after-c32.txt").read()
-def total(text, name):
-    return sum(float(v) for v in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
-def metric(name):  # what the c=32 step added
-    return total(after, name) - total(before, name)
-batches, images = metric("mobiserve_batch_size_count"), metric("mobiserve_batch_size_sum")
-failed = sum(float(v) for labels, v in re.findall(r'^mobiserve_requests_total\{([^}]*)\} (\S+)$', after, re.M)
-             if 'code="OK"' not in labels)
-print(f"/metrics over c=32      mean executed batch {images / batches:.2f} images over {batches:.0f} batches; "
-      f"queue {metric('mobiserve_queue_duration_seconds_sum') / max(1, metric('mobiserve_queue_duration_seconds_count')) * 1e3:.1f} ms/image, "
-      f"inference {metric('mobiserve_inference_duration_seconds_sum') / max(1, metric('mobiserve_inference_duration_seconds_count')) * 1e3:.1f} ms/batch; "
-      f"requests not OK: {failed:.0f}")
+print("img/s (median of rounds); p50 per request")
+row("bare ORT loop, batch 1", "bare-b1")
+row("bare ORT loop, batch 16", "bare-b16")
+row("engine-only, batch 1", "engine-b1")
+row("engine-only, batch 16", "engine-b16")
+row("python onnxruntime, batch 1", "python-b1")
+row("python onnxruntime, batch 16", "python-b16")
+for input in ("tensor", "jpeg"):
+    for clients in (1, 64):
+        row(f"in-process {input}, {clients} clients", f"inprocess-{input}-c{clients}")
+        row(f"server {input}, {clients} clients", f"server-{input}-c{clients}")
+
+def ratio(label, a, b, target):
+    value = med(a) / med(b)
+    print(f"{label:<58} {value:5.2f}   (target {target})")
+
+print()
+ratio("engine-only / bare loop, batch 16", "engine-b16", "bare-b16", ">= 0.95")
+ratio("engine-only / bare loop, batch 1", "engine-b1", "bare-b1", ">= 0.95")
+ratio("in-process tensor 64 clients / engine-only batch 16", "inprocess-tensor-c64", "engine-b16", ">= 0.90")
+ratio("server tensor 64 clients / in-process", "server-tensor-c64", "inprocess-tensor-c64", ">= 0.85")
+ratio("server JPEG 64 clients / in-process JPEG", "server-jpeg-c64", "inprocess-jpeg-c64", ">= 0.80")
+gap = med("server-tensor-c1", 1) - med("engine-b1", 1)
+print(f"{'server 1-client p50 - engine-only batch-1 p50 (ms)':<58} {gap:5.2f}   (target <= 1.5)")
 PY
