@@ -4,7 +4,10 @@ import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.tensorrt.cache.CacheKey;
+import io.mobiserve.engine.tensorrt.cache.EngineCache;
 import io.mobiserve.model.ModelSpec;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -89,8 +92,8 @@ public final class TensorRtEngineFactory implements EngineFactory {
       LOG.info("TensorRT precision for {}: {}", model.name(), precision.reason());
     }
     String version = TensorRtVersion.format(nvinfer.getInferLibVersion());
-    EngineCacheKey key = new EngineCacheKey(model.name(), ModelDigest.sha256(model.onnxFile()), version,
-        device.name(), device.computeCapability(), precision.precision().label(), profile);
+    CacheKey.Engine key = new CacheKey.Engine(model.name(), modelSha256(model), version, device.name(),
+        device.computeCapability(), precision.precision().label(), profile.describe());
     int acceptedBatch = batches.max();
 
     Optional<byte[]> cached = cache.load(key);
@@ -105,7 +108,7 @@ public final class TensorRtEngineFactory implements EngineFactory {
         LOG.warn("cached TensorRT engine {} is unusable ({}); rebuilding", cache.fileFor(key), e.getMessage());
       }
     }
-    TimingCacheKey timingKey = new TimingCacheKey(version, device.name(), device.computeCapability());
+    CacheKey.Timing timingKey = new CacheKey.Timing(version, device.name(), device.computeCapability());
     TensorRtEngineBuilder.Built built = TensorRtEngineBuilder.build(model, profile, precision,
         options.workspaceBytes(), cache.load(timingKey));
     enginesBuilt++;
@@ -114,5 +117,13 @@ public final class TensorRtEngineFactory implements EngineFactory {
     }
     built.timingCache().ifPresent(bytes -> cache.store(timingKey, bytes));
     return TensorRtModel.deserialize(built.plan(), model, profile, precision, acceptedBatch, device.index());
+  }
+
+  private static String modelSha256(ModelSpec model) throws EngineException {
+    try {
+      return CacheKey.sha256Of(model.onnxFile());
+    } catch (IOException e) {
+      throw new EngineException("cannot read " + model.onnxFile() + " to key the TensorRT engine cache: " + e, e);
+    }
   }
 }

@@ -1,11 +1,10 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.mobiserve.model.InputShape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 class EngineCacheTest {
-  private static final EngineCacheKey KEY = key("fp16");
+  private static final CacheKey.Engine KEY = key("fp16");
 
   @TempDir Path dir;
   private EngineCache cache;
@@ -181,7 +180,7 @@ class EngineCacheTest {
 
   @Test
   void timingCache_isStoredBesideEngines_underItsOwnKey() {
-    TimingCacheKey timing = new TimingCacheKey("10.15.1", "NVIDIA H200", "9.0");
+    CacheKey.Timing timing = new CacheKey.Timing("10.15.1", "NVIDIA H200", "9.0");
     byte[] blob = randomBytes(3000, 7);
 
     cache.store(timing, blob);
@@ -199,9 +198,9 @@ class EngineCacheTest {
         });
   }
 
-  private static EngineCacheKey key(String precision) {
-    return new EngineCacheKey("digits", "00".repeat(32), "10.15.1", "NVIDIA H200", "9.0", precision,
-        new BatchProfile(1, 8, 64, false, new InputShape(3, 64, 64)));
+  private static CacheKey.Engine key(String precision) {
+    return new CacheKey.Engine("digits", "00".repeat(32), "10.15.1", "NVIDIA H200", "9.0", precision,
+        "batch=1/8/64 input=3x64x64");
   }
 
   private static byte[] randomBytes(int size, long seed) {

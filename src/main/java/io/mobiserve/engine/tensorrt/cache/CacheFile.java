@@ -1,4 +1,4 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.cache;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 
 /**
@@ -85,7 +86,7 @@ final class CacheFile {
     }
     byte[] payload = new byte[in.remaining()];
     in.get(payload);
-    if (!MessageDigest.isEqual(digest, CacheKeys.sha256().digest(payload))) {
+    if (!MessageDigest.isEqual(digest, sha256().digest(payload))) {
       throw new InvalidCacheFileException("payload does not match its SHA-256 (corrupt)");
     }
     return Optional.of(payload);
@@ -116,8 +117,16 @@ final class CacheFile {
     byte[] key = canonicalKey.getBytes(StandardCharsets.UTF_8);
     ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 2 * Integer.BYTES + key.length + Long.BYTES + DIGEST_BYTES);
     header.put(MAGIC).putInt(VERSION).putInt(key.length).put(key).putLong(payload.length)
-        .put(CacheKeys.sha256().digest(payload));
+        .put(sha256().digest(payload));
     return header.flip();
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 
   private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {

@@ -1,4 +1,4 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.cache;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,26 +17,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread- and process-safe: stores are atomic renames of complete files.
  */
-final class EngineCache {
+public final class EngineCache {
   private static final Logger LOG = LoggerFactory.getLogger(EngineCache.class);
 
   private final Path directory;
 
-  EngineCache(Path directory) {
+  public EngineCache(Path directory) {
     this.directory = Objects.requireNonNull(directory, "directory");
   }
 
-  Path directory() {
+  public Path directory() {
     return directory;
   }
 
   /** Where {@code key}'s entry lives. */
-  Path fileFor(CacheKey key) {
+  public Path fileFor(CacheKey key) {
     return directory.resolve(key.fileName());
   }
 
   /** The payload stored for {@code key}, or empty on a miss of any kind. */
-  Optional<byte[]> load(CacheKey key) {
+  public Optional<byte[]> load(CacheKey key) {
     Path file = fileFor(key);
     try {
       return CacheFile.read(file, key.canonical());
@@ -53,7 +53,7 @@ final class EngineCache {
    *
    * @return false when it could not be stored (a warning says why)
    */
-  boolean store(CacheKey key, byte[] payload) {
+  public boolean store(CacheKey key, byte[] payload) {
     Path file = fileFor(key);
     try {
       Files.createDirectories(directory);
