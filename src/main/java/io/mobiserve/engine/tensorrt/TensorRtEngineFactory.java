@@ -72,7 +72,7 @@ public final class TensorRtEngineFactory implements EngineFactory {
     return enginesBuilt;
   }
 
-  private synchronized TensorRtModel modelFor(Planned planned, GpuDevice device) throws EngineException {
+  private synchronized TensorRtModel modelFor(Planned planned, TensorRtAvailability.CudaDevice device) throws EngineException {
     TensorRtModel loaded = models.get(planned);
     if (loaded == null) {
       loaded = load(planned.model(), planned.batches(), device);
@@ -81,17 +81,17 @@ public final class TensorRtEngineFactory implements EngineFactory {
     return loaded;
   }
 
-  private TensorRtModel load(ModelSpec model, BatchSizes batches, GpuDevice device) throws EngineException {
+  private TensorRtModel load(ModelSpec model, BatchSizes batches, TensorRtAvailability.CudaDevice device) throws EngineException {
     CudaCheck.RUNTIME.check("cudaSetDevice(" + device.index() + ")", cudart.cudaSetDevice(device.index()));
     BatchProfile profile = BatchProfile.of(model, batches);
     PrecisionChoice precision = PrecisionChoice.choose(options.precision(),
-        PrecisionChoice.hasFastFp16(device.major(), device.minor()), BuilderFlags.named("kFP16").isPresent());
+        PrecisionChoice.hasFastFp16(device.major(), device.minor()), TensorRtProcess.builderFlag("kFP16").isPresent());
     if (precision.warn()) {
       LOG.warn("TensorRT precision for {}: {}", model.name(), precision.reason());
     } else {
       LOG.info("TensorRT precision for {}: {}", model.name(), precision.reason());
     }
-    String version = TensorRtVersion.format(nvinfer.getInferLibVersion());
+    String version = TensorRtProcess.version(nvinfer.getInferLibVersion());
     CacheKey.Engine key = new CacheKey.Engine(model.name(), modelSha256(model), version, device.name(),
         device.computeCapability(), precision.precision().label(), profile.describe());
     int acceptedBatch = batches.max();

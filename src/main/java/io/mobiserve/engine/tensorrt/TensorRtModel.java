@@ -75,7 +75,7 @@ final class TensorRtModel {
         dims[d] = shape.d(d);
       }
       boolean input = engine.getTensorIOMode(name).value == TensorIOMode.kINPUT.value;
-      String dataType = EnumNames.nameOf(DataType.values(), t -> t.value, engine.getTensorDataType(name).value);
+      String dataType = TensorRtProcess.enumName(DataType.values(), t -> t.value, engine.getTensorDataType(name).value);
       tensors.add(new IoTensors.IoTensor(name, input, dims, dataType));
     }
     return tensors;

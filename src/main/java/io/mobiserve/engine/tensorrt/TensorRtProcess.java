@@ -1,17 +1,21 @@
 package io.mobiserve.engine.tensorrt;
 
 import io.mobiserve.engine.EngineException;
+import java.util.Optional;
+import java.util.function.ToIntFunction;
 import org.bytedeco.tensorrt.global.nvinfer;
+import org.bytedeco.tensorrt.global.nvinfer.BuilderFlag;
 import org.bytedeco.tensorrt.nvinfer.IBuilder;
 import org.bytedeco.tensorrt.nvinfer.IRuntime;
 
 /**
- * The process's one TensorRT builder and one runtime. Nothing a TensorRT factory returns can be freed
- * from Java (the presets give those objects no deallocator, and {@code destroy()} is gone since TensorRT
- * 10), so they are created once, on first use, and kept.
+ * TensorRT as this process sees it: the one builder and the one runtime, and how the presets' version,
+ * flags and enums are read.
  *
- * <p>{@link #LOCK} serializes builds and deserializations: an {@code IBuilder} is not thread-safe, and
- * these are rare, slow operations anyway.
+ * <p>Nothing a TensorRT factory returns can be freed from Java (the presets give those objects no
+ * deallocator, and {@code destroy()} is gone since TensorRT 10), so the builder and runtime are created
+ * once, on first use, and kept. {@link #LOCK} serializes builds and deserializations: an {@code IBuilder}
+ * is not thread-safe, and these are rare, slow operations anyway.
  */
 final class TensorRtProcess {
   static final Object LOCK = new Object();
@@ -44,5 +48,36 @@ final class TensorRtProcess {
       runtime = created;
     }
     return runtime;
+  }
+
+  /** TensorRT's packed version number ({@code getInferLibVersion()}, major·10000 + minor·100 + patch) as text. */
+  static String version(int packed) {
+    return (packed / 10000) + "." + (packed / 100 % 100) + "." + (packed % 100);
+  }
+
+  /**
+   * The builder flag called {@code name} (e.g. "kFP16") in the presets on the class path, if any. Looked up
+   * by name because TensorRT 11 removed some (kFP16 among them) and renumbered others: code that names a
+   * missing flag degrades instead of failing to link or setting the wrong bit.
+   */
+  static Optional<BuilderFlag> builderFlag(String name) {
+    try {
+      return Optional.of(BuilderFlag.valueOf(name));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The constant name for a preset enum value. Enums the presets return are fresh objects whose identity
+   * (and possibly name) is not the constant's, so they are matched by their {@code value} field.
+   */
+  static <E extends Enum<E>> String enumName(E[] constants, ToIntFunction<E> valueOf, int value) {
+    for (E constant : constants) {
+      if (valueOf.applyAsInt(constant) == value) {
+        return constant.name();
+      }
+    }
+    return "value " + value;
   }
 }
