@@ -12,9 +12,9 @@ import org.bytedeco.cuda.global.cudart;
  * <p>The error names come from an injected lookup so the message format is tested without a GPU;
  * {@link #RUNTIME} asks the CUDA runtime itself.
  */
-final class CudaCheck {
+public final class CudaCheck {
   /** Asks libcudart for error names; only usable once the CUDA presets have loaded. */
-  static final CudaCheck RUNTIME = new CudaCheck(
+  public static final CudaCheck RUNTIME = new CudaCheck(
       code -> cudart.cudaGetErrorName(code).getString(),
       code -> cudart.cudaGetErrorString(code).getString());
 
@@ -27,19 +27,19 @@ final class CudaCheck {
   }
 
   /** Throws when {@code code} is not {@code cudaSuccess}. */
-  void check(String call, int code) throws EngineException {
+  public void check(String call, int code) throws EngineException {
     if (code != 0) {
       throw new EngineException(message(call, code));
     }
   }
 
   /** The sentence for a failed call. */
-  String message(String call, int code) {
+  public String message(String call, int code) {
     return call + " failed: " + describe(code);
   }
 
   /** {@code "cudaErrorNoDevice (no CUDA-capable device is detected), code 100"}. */
-  String describe(int code) {
+  public String describe(int code) {
     return names.apply(code) + " (" + descriptions.apply(code) + "), code " + code;
   }
 }

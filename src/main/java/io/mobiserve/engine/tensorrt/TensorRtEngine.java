@@ -4,18 +4,12 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
-import io.mobiserve.engine.tensorrt.kernels.ImageDescriptor;
-import io.mobiserve.engine.tensorrt.kernels.PreprocessKernels;
 import io.mobiserve.model.InputShape;
-import io.mobiserve.preprocess.BilinearPreprocessReference;
-import io.mobiserve.preprocess.ImageInput;
-import io.mobiserve.preprocess.ImageLimits;
-import io.mobiserve.preprocess.InvalidImageException;
+import io.mobiserve.model.ModelSpec;
 import java.nio.FloatBuffer;
-import java.util.List;
-import java.util.Optional;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.nvinfer.Dims4;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.slf4j.Logger;
@@ -27,12 +21,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time; {@link #run} may be
  * called from any thread (it selects the instance's CUDA device on the calling thread first), but never
- * concurrently (with itself or {@link #inferFrames}), and {@link #close()} must not race with it.
+ * concurrently (with itself or {@link #run(int, DeviceInput)}), and {@link #close()} must not race with it.
  * {@link #info()} is safe from any thread.
  *
- * <p>Besides preprocessed tensors ({@link #run}), an instance takes raw frames ({@link #inferFrames}) and
- * preprocesses them on the GPU with the kernels of {@code native/}, where that library was built
- * ({@link #supportsFrames()}); the same rules apply to both.
+ * <p>Besides the batch in {@link #input()}, an instance runs input that other code queues on its stream
+ * straight into its device buffer ({@link #run(int, DeviceInput)}): the GPU frame path of {@code frames/}.
  *
  * <p>Input and output stay float32 for FP16 engines too: TensorRT keeps the ONNX model's I/O types.
  * Models whose batch dimension is fixed always run the fixed batch; only the real rows are returned.
@@ -40,11 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class TensorRtEngine implements InferenceEngine {
   private static final Logger LOG = LoggerFactory.getLogger(TensorRtEngine.class);
   static final String BACKEND = "tensorrt-gpu";
-  /**
-   * The limits {@link #inferFrames} holds each frame to: the pixel limit applies to the frame and to its
-   * resized size, as for the CPU preprocessors.
-   */
-  public static final ImageLimits FRAME_LIMITS = ImageLimits.DEFAULT;
 
   private final TensorRtModel model;
   private final IExecutionContext context;
@@ -55,8 +43,6 @@ public final class TensorRtEngine implements InferenceEngine {
   private final int classes;
   private final EngineInfo info;
   private final int maxBatch;
-  /** Staging for {@link #inferFrames}, allocated on its first call. */
-  private FrameBuffers frameBuffers;
   private boolean closed;
 
   private TensorRtEngine(TensorRtModel model, IExecutionContext context, CudaBuffers buffers, CUstream_st stream) {
@@ -118,59 +104,45 @@ public final class TensorRtEngine implements InferenceEngine {
     return runQueuedInput(batchSize);
   }
 
-  /** True when {@link #inferFrames} can run here: the GPU preprocessing kernels' library loaded. */
-  public boolean supportsFrames() {
-    return PreprocessKernels.isAvailable();
-  }
-
   /**
-   * Runs one batch of raw frames, preprocessed on the GPU: the frames' bytes are copied to the device
-   * and one kernel launch resizes, crops and normalizes all of them (as {@link BilinearPreprocessReference}
-   * does) straight into the engine's input, on this instance's stream; then the batch runs as in
-   * {@link #run}. The frames may differ in size and channel order.
+   * Runs a batch whose input does not come from {@link #input()}: {@code input} queues work on this
+   * instance's stream that leaves the batch in the engine's device input buffer (the GPU frame path in
+   * {@code frames/} copies raw frames there and preprocesses them with its kernel). Then the batch runs as in
+   * {@link #run}, under the same contract.
    *
-   * <p>The same contract as {@link #run}: one batch at a time per instance, from any thread. The frames'
-   * buffers are read from their position to their limit and not modified.
-   *
-   * @param frames 1 to the instance's max batch of frames, each {@code width × height × 3} bytes, HWC
-   * @return the logits, one row per frame in order
-   * @throws InvalidImageException when a frame is empty, the wrong byte count, or over {@link #FRAME_LIMITS}
-   *     (the message names the frame's index)
-   * @throws EngineException when the kernels are unavailable here (see {@link #supportsFrames()}; the
-   *     message says why) or the GPU fails
-   * @throws IllegalArgumentException when the number of frames is outside 1..maxBatch
+   * @param batchSize from 1 to {@link #maxBatch()}
    */
-  public Logits inferFrames(List<ImageInput.Raw> frames) throws EngineException, InvalidImageException {
-    int batchSize = frames.size();
-    requireRunnable("inferFrames", batchSize);
-    Optional<String> unavailable = PreprocessKernels.unavailableReason();
-    if (unavailable.isPresent()) {
-      throw new EngineException(BACKEND + ": GPU preprocessing of raw frames is unavailable: " + unavailable.get());
-    }
-    FrameBatchLayout layout = FrameBatchLayout.of(frames, shape, model.spec().preprocessing(), FRAME_LIMITS);
-    CudaCheck cuda = selectDevice();
-    if (frameBuffers == null) {
-      frameBuffers = new FrameBuffers(maxBatch);
-    }
-    frameBuffers.ensureFrameCapacity(layout.totalBytes());
-
-    layout.copyFrames(frameBuffers.hostFrames());
-    layout.writeDescriptors(frameBuffers.hostDescriptors(), frameBuffers.deviceFrames().address());
-    long descriptorBytes = (long) batchSize * ImageDescriptor.BYTES;
-    cuda.check("cudaMemcpyAsync(frames, " + layout.totalBytes() + " bytes, host to device)", cudart.cudaMemcpyAsync(
-        frameBuffers.deviceFrames(), frameBuffers.pinnedFrames(), layout.totalBytes(), cudart.cudaMemcpyHostToDevice,
-        stream));
-    cuda.check("cudaMemcpyAsync(descriptors, " + descriptorBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
-        frameBuffers.deviceDescriptors(), frameBuffers.pinnedDescriptors(), descriptorBytes,
-        cudart.cudaMemcpyHostToDevice, stream));
-    // Always the float kernel: engines keep the ONNX model's float32 input even when built FP16.
-    int launched = PreprocessKernels.preprocessFloat(frameBuffers.deviceDescriptors(), batchSize, shape,
-        model.spec().preprocessing(), buffers.deviceInput(), stream);
-    if (launched != 0) {
+  public Logits run(int batchSize, DeviceInput input) throws EngineException {
+    requireRunnable("run", batchSize);
+    selectDevice();
+    try {
+      input.enqueue(buffers.deviceInput(), stream);
+    } catch (EngineException | RuntimeException e) {
       cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
-      cuda.check("mobiserve_preprocess_float(" + batchSize + " frames)", launched);
+      throw e;
     }
     return runQueuedInput(batchSize);
+  }
+
+  /** Queues a batch's input into the engine's device input buffer (see {@link #run(int, DeviceInput)}). */
+  @FunctionalInterface
+  public interface DeviceInput {
+    /**
+     * Queues, on {@code stream}, the work that writes the batch's float32 NCHW input to {@code deviceInput}.
+     * The instance's device is selected on the calling thread; whatever was queued before on the stream has
+     * finished.
+     */
+    void enqueue(Pointer deviceInput, CUstream_st stream) throws EngineException;
+  }
+
+  /** The model this instance runs. */
+  public ModelSpec model() {
+    return model.spec();
+  }
+
+  /** The most images in one batch. */
+  public int maxBatch() {
+    return maxBatch;
   }
 
   /** The checks both entry points start with: open, and a batch the profile accepts. */
@@ -241,9 +213,6 @@ public final class TensorRtEngine implements InferenceEngine {
     }
     cudart.cudaStreamDestroy(stream);
     buffers.close();
-    if (frameBuffers != null) {
-      frameBuffers.close();
-    }
     inputDims.close();
     model.returnContext(context);
   }

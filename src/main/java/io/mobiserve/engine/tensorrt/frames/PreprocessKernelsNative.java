@@ -1,4 +1,4 @@
-package io.mobiserve.engine.tensorrt.kernels;
+package io.mobiserve.engine.tensorrt.frames;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;

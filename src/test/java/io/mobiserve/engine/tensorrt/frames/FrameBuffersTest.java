@@ -1,4 +1,4 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.frames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

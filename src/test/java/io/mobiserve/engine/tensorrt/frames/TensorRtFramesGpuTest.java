@@ -1,4 +1,4 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.frames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,10 @@ import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
-import io.mobiserve.engine.tensorrt.kernels.PreprocessKernels;
+import io.mobiserve.engine.tensorrt.GpuTestSupport;
+import io.mobiserve.engine.tensorrt.Precision;
+import io.mobiserve.engine.tensorrt.TensorRtEngine;
+import io.mobiserve.engine.tensorrt.TensorRtEngineFactory;
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
@@ -33,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link TensorRtEngine#inferFrames}: raw frames preprocessed by the CUDA kernels straight into the engine's
+ * {@link TensorRtFrameEngine#inferFrames}: raw frames preprocessed by the CUDA kernels straight into the engine's
  * input give the answers of the same frames preprocessed by {@link BilinearPreprocessReference} in Java.
  * Needs TensorRT, a GPU and the {@code -Pgpu} native build; skipped, saying which is missing, otherwise.
  */
@@ -64,7 +67,7 @@ class TensorRtFramesGpuTest {
     int sameTop1 = 0;
     Diff diff = new Diff();
     try (OrtEngine ort = OrtEngine.open(model, BatchSizes.upTo(BATCH), new OrtEngineOptions(2));
-        TensorRtEngine trt = open(model)) {
+        TensorRtFrameEngine trt = open(model)) {
       for (int from = 0; from < frames.size(); from += BATCH) {
         int to = Math.min(frames.size(), from + BATCH);
         Logits expected = EngineRuns.run(ort, GpuTestSupport.images(reference, image, from, to), to - from);
@@ -91,10 +94,10 @@ class TensorRtFramesGpuTest {
     int image = model.input().elementCount();
 
     Diff diff = new Diff();
-    try (TensorRtEngine trt = open(model)) {
+    try (TensorRtFrameEngine trt = open(model)) {
       for (int from = 0; from < frames.size(); from += BATCH) {
         int to = Math.min(frames.size(), from + BATCH);
-        Logits expected = EngineRuns.run(trt, GpuTestSupport.images(reference, image, from, to), to - from);
+        Logits expected = EngineRuns.run(trt.engine(), GpuTestSupport.images(reference, image, from, to), to - from);
         Logits actual = trt.inferFrames(frames.subList(from, to));
         for (int i = 0; i < to - from; i++) {
           diff.add(expected.row(i), actual.row(i));
@@ -120,8 +123,8 @@ class TensorRtFramesGpuTest {
 
     Logits expected;
     Logits actual;
-    try (TensorRtEngine trt = open(model)) {
-      expected = EngineRuns.run(trt, reference, frames.size());
+    try (TensorRtFrameEngine trt = open(model)) {
+      expected = EngineRuns.run(trt.engine(), reference, frames.size());
       actual = trt.inferFrames(frames);
     }
 
@@ -142,12 +145,10 @@ class TensorRtFramesGpuTest {
     return OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
   }
 
-  private static TensorRtEngine open(ModelSpec model) throws Exception {
+  private static TensorRtFrameEngine open(ModelSpec model) throws Exception {
     TensorRtEngineFactory factory =
         new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, cacheDir.resolve("engines")));
-    TensorRtEngine engine = (TensorRtEngine) factory.create(model, BatchSizes.upTo(BATCH));
-    assertThat(engine.supportsFrames()).isTrue();
-    return engine;
+    return TensorRtFrameEngine.over((TensorRtEngine) factory.create(model, BatchSizes.upTo(BATCH)));
   }
 
   /** Each PNG as the raw RGB frame a client would send. */

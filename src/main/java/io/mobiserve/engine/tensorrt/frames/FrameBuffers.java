@@ -1,7 +1,7 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.frames;
 
 import io.mobiserve.engine.EngineException;
-import io.mobiserve.engine.tensorrt.kernels.ImageDescriptor;
+import io.mobiserve.engine.tensorrt.CudaCheck;
 import java.nio.ByteBuffer;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.Pointer;
  * The memory one engine instance stages raw frames in for GPU preprocessing: a pinned host buffer and
  * a device buffer for the frames' bytes, grown on demand (frames vary in size), and a pinned and a device
  * array of kernel descriptors, sized once for the largest batch. Created on the first
- * {@link TensorRtEngine#inferFrames}, so instances that never see raw frames allocate nothing; freed by
+ * {@link TensorRtFrameEngine#inferFrames}, so instances that never see raw frames allocate nothing; freed by
  * {@link #close}. Not thread-safe: one instance, one thread at a time.
  */
 final class FrameBuffers implements AutoCloseable {

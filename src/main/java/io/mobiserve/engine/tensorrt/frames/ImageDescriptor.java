@@ -1,4 +1,4 @@
-package io.mobiserve.engine.tensorrt.kernels;
+package io.mobiserve.engine.tensorrt.frames;
 
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.model.InputShape;

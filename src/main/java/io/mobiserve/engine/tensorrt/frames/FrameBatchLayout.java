@@ -1,6 +1,5 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.frames;
 
-import io.mobiserve.engine.tensorrt.kernels.ImageDescriptor;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
 import io.mobiserve.preprocess.CropGeometry;
@@ -13,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Where each raw frame of a batch goes in one staging buffer, and the kernel descriptors that point at
- * it: the GPU-free half of {@link TensorRtEngine#inferFrames}. Frames are packed HWC with no row padding,
+ * it: the GPU-free half of {@link TensorRtFrameEngine#inferFrames}. Frames are packed HWC with no row padding,
  * each starting on a {@link #ALIGNMENT}-byte boundary from the buffer's start, so that the kernel's reads
  * of each frame start aligned on the device too (cudaMalloc returns 256-byte aligned memory).
  *

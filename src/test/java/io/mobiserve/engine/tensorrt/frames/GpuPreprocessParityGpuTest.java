@@ -1,4 +1,4 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.frames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
@@ -12,8 +12,9 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
-import io.mobiserve.engine.tensorrt.kernels.ImageDescriptor;
-import io.mobiserve.engine.tensorrt.kernels.PreprocessKernels;
+import io.mobiserve.engine.tensorrt.frames.ImageDescriptor;
+import io.mobiserve.engine.tensorrt.frames.PreprocessKernels;
+import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;

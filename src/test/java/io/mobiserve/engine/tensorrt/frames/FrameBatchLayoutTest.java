@@ -1,9 +1,9 @@
-package io.mobiserve.engine.tensorrt;
+package io.mobiserve.engine.tensorrt.frames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.mobiserve.engine.tensorrt.kernels.ImageDescriptor;
+import io.mobiserve.engine.tensorrt.frames.ImageDescriptor;
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
