@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The GPU engine: one TensorRT execution context with its own CUDA stream and buffers, running a shared
- * deserialized engine. Create instances with {@link TensorRtEngineFactory}.
+ * The GPU engine: one TensorRT execution context with its own CUDA stream and buffers, running a
+ * {@link DeserializedEngine} shared with the model's other instances. Create instances with {@link TensorRtEngineFactory}.
  *
  * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time; {@link #run} may be
  * called from any thread (it selects the instance's CUDA device on the calling thread first), but never
@@ -34,7 +34,7 @@ public final class TensorRtEngine implements InferenceEngine {
   private static final Logger LOG = LoggerFactory.getLogger(TensorRtEngine.class);
   static final String BACKEND = "tensorrt-gpu";
 
-  private final TensorRtModel model;
+  private final DeserializedEngine shared;
   private final IExecutionContext context;
   private final CudaBuffers buffers;
   private final CUstream_st stream;
@@ -45,36 +45,36 @@ public final class TensorRtEngine implements InferenceEngine {
   private final int maxBatch;
   private boolean closed;
 
-  private TensorRtEngine(TensorRtModel model, IExecutionContext context, CudaBuffers buffers, CUstream_st stream) {
-    this.model = model;
+  private TensorRtEngine(DeserializedEngine shared, IExecutionContext context, CudaBuffers buffers, CUstream_st stream) {
+    this.shared = shared;
     this.context = context;
     this.buffers = buffers;
     this.stream = stream;
-    this.shape = model.spec().input();
-    this.classes = model.spec().classes();
+    this.shape = shared.spec().input();
+    this.classes = shared.spec().classes();
     this.inputDims = new Dims4(1, shape.channels(), shape.height(), shape.width());
-    this.info = new EngineInfo(BACKEND, model.precision().precision().label());
-    this.maxBatch = model.acceptedBatch();
+    this.info = new EngineInfo(BACKEND, shared.precision().precision().label());
+    this.maxBatch = shared.acceptedBatch();
   }
 
-  /** Borrows a context and allocates a stream and buffers for one instance of {@code model}. */
-  static TensorRtEngine open(TensorRtModel model) throws EngineException {
+  /** Borrows a context and allocates a stream and buffers for one instance of {@code shared}. */
+  static TensorRtEngine open(DeserializedEngine shared) throws EngineException {
     CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
-    IExecutionContext context = model.borrowContext();
+    cuda.check("cudaSetDevice(" + shared.deviceIndex() + ")", cudart.cudaSetDevice(shared.deviceIndex()));
+    IExecutionContext context = shared.borrowContext();
     CudaBuffers buffers = null;
     CUstream_st stream = new CUstream_st();
     try {
-      buffers = new CudaBuffers(model.profile().inputBytes(), model.profile().outputBytes(model.spec().classes()));
+      buffers = new CudaBuffers(shared.profile().inputBytes(), shared.profile().outputBytes(shared.spec().classes()));
       // Non-blocking: the legacy default stream (other libraries in the process) must not serialize us.
       cuda.check("cudaStreamCreateWithFlags", cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking));
-      IoTensors.Binding binding = model.binding();
+      IoTensors.Binding binding = shared.binding();
       // The addresses never change for this instance, and the context is ours until close().
       if (!context.setTensorAddress(binding.inputName(), buffers.deviceInput())
           || !context.setTensorAddress(binding.outputName(), buffers.deviceOutput())) {
         throw new EngineException("TensorRT refused the tensor addresses for " + binding);
       }
-      return new TensorRtEngine(model, context, buffers, stream);
+      return new TensorRtEngine(shared, context, buffers, stream);
     } catch (EngineException | RuntimeException e) {
       if (!stream.isNull()) {
         cudart.cudaStreamDestroy(stream);
@@ -82,7 +82,7 @@ public final class TensorRtEngine implements InferenceEngine {
       if (buffers != null) {
         buffers.close();
       }
-      model.returnContext(context);
+      shared.returnContext(context);
       throw e;
     }
   }
@@ -98,7 +98,7 @@ public final class TensorRtEngine implements InferenceEngine {
     requireRunnable("run", batchSize);
     CudaCheck cuda = selectDevice();
     // Padding rows of a fixed-batch model keep stale values: rows are independent and theirs are dropped.
-    long inputBytes = (long) model.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
+    long inputBytes = (long) shared.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
     cuda.check("cudaMemcpyAsync(input, " + inputBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
         buffers.deviceInput(), buffers.pinnedInput(), inputBytes, cudart.cudaMemcpyHostToDevice, stream));
     return runQueuedInput(batchSize);
@@ -137,7 +137,7 @@ public final class TensorRtEngine implements InferenceEngine {
 
   /** The model this instance runs. */
   public ModelSpec model() {
-    return model.spec();
+    return shared.spec();
   }
 
   /** The most images in one batch. */
@@ -158,7 +158,7 @@ public final class TensorRtEngine implements InferenceEngine {
   /** Selects this instance's device on the calling thread: the batcher's worker did not create it. */
   private CudaCheck selectDevice() throws EngineException {
     CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
+    cuda.check("cudaSetDevice(" + shared.deviceIndex() + ")", cudart.cudaSetDevice(shared.deviceIndex()));
     return cuda;
   }
 
@@ -167,13 +167,13 @@ public final class TensorRtEngine implements InferenceEngine {
    * runs the engine on it, copies the logits back and waits for the stream.
    */
   private Logits runQueuedInput(int batchSize) throws EngineException {
-    int runBatch = model.profile().runBatch(batchSize);
+    int runBatch = shared.profile().runBatch(batchSize);
     long outputBytes = (long) runBatch * classes * Float.BYTES;
     inputDims.d(0, runBatch);
-    if (!context.setInputShape(model.binding().inputName(), inputDims)) {
+    if (!context.setInputShape(shared.binding().inputName(), inputDims)) {
       cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
       throw new EngineException(BACKEND + ": TensorRT refused input shape [" + runBatch + ", " + shape.channels()
-          + ", " + shape.height() + ", " + shape.width() + "] (profile " + model.profile().describe() + ")");
+          + ", " + shape.height() + ", " + shape.width() + "] (profile " + shared.profile().describe() + ")");
     }
     long errorMark = TensorRtLogger.INSTANCE.errorMark();
     if (!context.enqueueV3(stream)) {
@@ -197,14 +197,14 @@ public final class TensorRtEngine implements InferenceEngine {
     return info;
   }
 
-  /** Frees the stream and buffers and returns the context to the model's pool. Idempotent. */
+  /** Frees the stream and buffers and returns the context to the shared engine's pool. Idempotent. */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    int status = cudart.cudaSetDevice(model.deviceIndex());
+    int status = cudart.cudaSetDevice(shared.deviceIndex());
     if (status == 0) {
       status = cudart.cudaStreamSynchronize(stream);
     }
@@ -214,6 +214,6 @@ public final class TensorRtEngine implements InferenceEngine {
     cudart.cudaStreamDestroy(stream);
     buffers.close();
     inputDims.close();
-    model.returnContext(context);
+    shared.returnContext(context);
   }
 }

@@ -31,7 +31,7 @@ public final class TensorRtEngineFactory implements EngineFactory {
 
   private final TensorRtOptions options;
   private final EngineCache cache;
-  private final Map<Planned, TensorRtModel> models = new HashMap<>();
+  private final Map<Planned, DeserializedEngine> engines = new HashMap<>();
 
   /** A model and the batch sizes its engine is built for: what one deserialized engine serves. */
   private record Planned(ModelSpec model, BatchSizes batches) {}
@@ -72,16 +72,16 @@ public final class TensorRtEngineFactory implements EngineFactory {
     return enginesBuilt;
   }
 
-  private synchronized TensorRtModel modelFor(Planned planned, TensorRtAvailability.CudaDevice device) throws EngineException {
-    TensorRtModel loaded = models.get(planned);
+  private synchronized DeserializedEngine modelFor(Planned planned, TensorRtAvailability.CudaDevice device) throws EngineException {
+    DeserializedEngine loaded = engines.get(planned);
     if (loaded == null) {
       loaded = load(planned.model(), planned.batches(), device);
-      models.put(planned, loaded);
+      engines.put(planned, loaded);
     }
     return loaded;
   }
 
-  private TensorRtModel load(ModelSpec model, BatchSizes batches, TensorRtAvailability.CudaDevice device) throws EngineException {
+  private DeserializedEngine load(ModelSpec model, BatchSizes batches, TensorRtAvailability.CudaDevice device) throws EngineException {
     CudaCheck.RUNTIME.check("cudaSetDevice(" + device.index() + ")", cudart.cudaSetDevice(device.index()));
     BatchProfile profile = BatchProfile.of(model, batches);
     PrecisionChoice precision = PrecisionChoice.choose(options.precision(),
@@ -99,7 +99,7 @@ public final class TensorRtEngineFactory implements EngineFactory {
     Optional<byte[]> cached = cache.load(key);
     if (cached.isPresent()) {
       try {
-        TensorRtModel fromCache = TensorRtModel.deserialize(cached.get(), model, profile, precision, acceptedBatch,
+        DeserializedEngine fromCache = DeserializedEngine.deserialize(cached.get(), model, profile, precision, acceptedBatch,
             device.index());
         LOG.info("loaded the TensorRT engine for {} from {}", model.name(), cache.fileFor(key));
         return fromCache;
@@ -116,7 +116,7 @@ public final class TensorRtEngineFactory implements EngineFactory {
       LOG.info("stored the TensorRT engine for {} in {}", model.name(), cache.fileFor(key));
     }
     built.timingCache().ifPresent(bytes -> cache.store(timingKey, bytes));
-    return TensorRtModel.deserialize(built.plan(), model, profile, precision, acceptedBatch, device.index());
+    return DeserializedEngine.deserialize(built.plan(), model, profile, precision, acceptedBatch, device.index());
   }
 
   private static String modelSha256(ModelSpec model) throws EngineException {

@@ -14,14 +14,14 @@ import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 
 /**
- * One deserialized engine for a model, shared by all its {@link TensorRtEngine} instances, and the
- * execution contexts they borrow.
+ * One deserialized TensorRT engine ({@code ICudaEngine}) for a model and its pool of execution contexts:
+ * shared by all the model's {@link TensorRtEngine} instances, each of which borrows one context.
  *
  * <p>Contexts cannot be freed from Java, so a closed instance returns its context here and the next
  * instance reuses it: the number of contexts ever created is the peak number of open instances.
  * Thread-safe.
  */
-final class TensorRtModel {
+final class DeserializedEngine {
   private final ModelSpec spec;
   private final ICudaEngine engine;
   private final IoTensors.Binding binding;
@@ -31,7 +31,7 @@ final class TensorRtModel {
   private final int deviceIndex;
   private final Deque<IExecutionContext> idleContexts = new ArrayDeque<>();
 
-  private TensorRtModel(ModelSpec spec, ICudaEngine engine, IoTensors.Binding binding, BatchProfile profile,
+  private DeserializedEngine(ModelSpec spec, ICudaEngine engine, IoTensors.Binding binding, BatchProfile profile,
       PrecisionChoice precision, int acceptedBatch, int deviceIndex) {
     this.spec = spec;
     this.engine = engine;
@@ -48,7 +48,7 @@ final class TensorRtModel {
    * @throws EngineException when TensorRT rejects the plan (e.g. built by another TensorRT version) or it
    *     does not match the model
    */
-  static TensorRtModel deserialize(byte[] plan, ModelSpec spec, BatchProfile profile, PrecisionChoice precision,
+  static DeserializedEngine deserialize(byte[] plan, ModelSpec spec, BatchProfile profile, PrecisionChoice precision,
       int acceptedBatch, int deviceIndex) throws EngineException {
     ICudaEngine engine;
     synchronized (TensorRtProcess.LOCK) {
@@ -62,7 +62,7 @@ final class TensorRtModel {
       }
     }
     IoTensors.Binding binding = IoTensors.validate(ioTensors(engine), spec, profile);
-    return new TensorRtModel(spec, engine, binding, profile, precision, acceptedBatch, deviceIndex);
+    return new DeserializedEngine(spec, engine, binding, profile, precision, acceptedBatch, deviceIndex);
   }
 
   private static List<IoTensors.IoTensor> ioTensors(ICudaEngine engine) {
