@@ -4,6 +4,7 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.UnrecoverableEngineException;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.ModelSpec;
 import java.nio.FloatBuffer;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The GPU engine: one TensorRT execution context with its own CUDA stream and buffers, running a
- * {@link DeserializedEngine} shared with the model's other instances. Create instances with {@link TensorRtEngineFactory}.
+ * {@link DeserializedEngine} shared with the model's other instances. Create instances with
+ * {@link TensorRtEngineFactory}.
  *
  * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time; {@link #run} may be
  * called from any thread (it selects the instance's CUDA device on the calling thread first), but never
@@ -26,6 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Besides the batch in {@link #input()}, an instance runs input that other code queues on its stream
  * straight into its device buffer ({@link #run(int, DeviceInput)}): the GPU frame path of {@code frames/}.
+ * A batch's work on the stream follows {@link BatchOnStream}: no failure leaves a copy in flight.
+ *
+ * <p>After a sticky CUDA error the instance is lost: it throws {@link UnrecoverableEngineException} at once
+ * from then on, its context is never returned to the pool, and no new instance of the model can start.
  *
  * <p>Input and output stay float32 for FP16 engines too: TensorRT keeps the ONNX model's I/O types.
  * Models whose batch dimension is fixed always run the fixed batch; only the real rows are returned.
@@ -36,7 +42,10 @@ public final class TensorRtEngine implements InferenceEngine {
 
   private final DeserializedEngine shared;
   private final IExecutionContext context;
-  private final CudaBuffers buffers;
+  private final CudaBuffer input;
+  private final CudaBuffer output;
+  private final FloatBuffer hostInput;
+  private final FloatBuffer hostOutput;
   private final CUstream_st stream;
   private final Dims4 inputDims;
   private final InputShape shape;
@@ -44,11 +53,16 @@ public final class TensorRtEngine implements InferenceEngine {
   private final EngineInfo info;
   private final int maxBatch;
   private boolean closed;
+  private String lostReason; // after a sticky CUDA error
 
-  private TensorRtEngine(DeserializedEngine shared, IExecutionContext context, CudaBuffers buffers, CUstream_st stream) {
+  private TensorRtEngine(DeserializedEngine shared, IExecutionContext context, CudaBuffer input, CudaBuffer output,
+      CUstream_st stream) {
     this.shared = shared;
     this.context = context;
-    this.buffers = buffers;
+    this.input = input;
+    this.output = output;
+    this.hostInput = input.host().asFloatBuffer();
+    this.hostOutput = output.host().asFloatBuffer();
     this.stream = stream;
     this.shape = shared.spec().input();
     this.classes = shared.spec().classes();
@@ -62,27 +76,36 @@ public final class TensorRtEngine implements InferenceEngine {
     CudaCheck cuda = CudaCheck.RUNTIME;
     cuda.check("cudaSetDevice(" + shared.deviceIndex() + ")", cudart.cudaSetDevice(shared.deviceIndex()));
     IExecutionContext context = shared.borrowContext();
-    CudaBuffers buffers = null;
+    CudaBuffer input = null;
+    CudaBuffer output = null;
     CUstream_st stream = new CUstream_st();
     try {
-      buffers = new CudaBuffers(shared.profile().inputBytes(), shared.profile().outputBytes(shared.spec().classes()));
+      input = CudaBuffer.allocate(CudaBuffer.CUDA, "input", shared.profile().inputBytes());
+      output = CudaBuffer.allocate(CudaBuffer.CUDA, "output", shared.profile().outputBytes(shared.spec().classes()));
       // Non-blocking: the legacy default stream (other libraries in the process) must not serialize us.
       cuda.check("cudaStreamCreateWithFlags", cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking));
       IoTensors.Binding binding = shared.binding();
       // The addresses never change for this instance, and the context is ours until close().
-      if (!context.setTensorAddress(binding.inputName(), buffers.deviceInput())
-          || !context.setTensorAddress(binding.outputName(), buffers.deviceOutput())) {
+      if (!context.setTensorAddress(binding.inputName(), input.device())
+          || !context.setTensorAddress(binding.outputName(), output.device())) {
         throw new EngineException("TensorRT refused the tensor addresses for " + binding);
       }
-      return new TensorRtEngine(shared, context, buffers, stream);
+      return new TensorRtEngine(shared, context, input, output, stream);
     } catch (EngineException | RuntimeException e) {
       if (!stream.isNull()) {
         cudart.cudaStreamDestroy(stream);
       }
-      if (buffers != null) {
-        buffers.close();
+      if (output != null) {
+        output.close();
       }
-      shared.returnContext(context);
+      if (input != null) {
+        input.close();
+      }
+      if (e instanceof UnrecoverableEngineException) {
+        shared.lose(e.getMessage());
+      } else {
+        shared.returnContext(context);
+      }
       throw e;
     }
   }
@@ -90,38 +113,28 @@ public final class TensorRtEngine implements InferenceEngine {
   /** {@inheritDoc} Pinned host memory: the batch goes to the GPU from here in one asynchronous copy. */
   @Override
   public FloatBuffer input() {
-    return buffers.hostInput();
+    return hostInput;
   }
 
   @Override
   public Logits run(int batchSize) throws EngineException {
-    requireRunnable("run", batchSize);
-    CudaCheck cuda = selectDevice();
     // Padding rows of a fixed-batch model keep stale values: rows are independent and theirs are dropped.
-    long inputBytes = (long) shared.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
-    cuda.check("cudaMemcpyAsync(input, " + inputBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
-        buffers.deviceInput(), buffers.pinnedInput(), inputBytes, cudart.cudaMemcpyHostToDevice, stream));
-    return runQueuedInput(batchSize);
+    long bytes = (long) shared.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
+    return runBatch(batchSize, () -> CudaCheck.RUNTIME.check("cudaMemcpyAsync(input, " + bytes
+        + " bytes, host to device)", cudart.cudaMemcpyAsync(input.device(), input.pinned(), bytes,
+            cudart.cudaMemcpyHostToDevice, stream)));
   }
 
   /**
-   * Runs a batch whose input does not come from {@link #input()}: {@code input} queues work on this
+   * Runs a batch whose input does not come from {@link #input()}: {@code deviceInput} queues work on this
    * instance's stream that leaves the batch in the engine's device input buffer (the GPU frame path in
    * {@code frames/} copies raw frames there and preprocesses them with its kernel). Then the batch runs as in
    * {@link #run}, under the same contract.
    *
    * @param batchSize from 1 to {@link #maxBatch()}
    */
-  public Logits run(int batchSize, DeviceInput input) throws EngineException {
-    requireRunnable("run", batchSize);
-    selectDevice();
-    try {
-      input.enqueue(buffers.deviceInput(), stream);
-    } catch (EngineException | RuntimeException e) {
-      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
-      throw e;
-    }
-    return runQueuedInput(batchSize);
+  public Logits run(int batchSize, DeviceInput deviceInput) throws EngineException {
+    return runBatch(batchSize, () -> deviceInput.enqueue(input.device(), stream));
   }
 
   /** Queues a batch's input into the engine's device input buffer (see {@link #run(int, DeviceInput)}). */
@@ -129,8 +142,8 @@ public final class TensorRtEngine implements InferenceEngine {
   public interface DeviceInput {
     /**
      * Queues, on {@code stream}, the work that writes the batch's float32 NCHW input to {@code deviceInput}.
-     * The instance's device is selected on the calling thread; whatever was queued before on the stream has
-     * finished.
+     * The instance's device is selected on the calling thread, and nothing queued earlier on the stream is
+     * still running. A failure may leave work queued: the engine waits for the stream before it throws.
      */
     void enqueue(Pointer deviceInput, CUstream_st stream) throws EngineException;
   }
@@ -145,51 +158,72 @@ public final class TensorRtEngine implements InferenceEngine {
     return maxBatch;
   }
 
-  /** The checks both entry points start with: open, and a batch the profile accepts. */
-  private void requireRunnable(String call, int batchSize) {
+  /** One input step of a batch: {@link BatchOnStream.Steps#enqueueInput()}. */
+  private interface InputStep {
+    void enqueue() throws EngineException;
+  }
+
+  private Logits runBatch(int batchSize, InputStep inputStep) throws EngineException {
     if (closed) {
-      throw new IllegalStateException(BACKEND + ": " + call + " on a closed engine");
+      throw new IllegalStateException(BACKEND + ": run on a closed engine");
     }
     if (batchSize < 1 || batchSize > maxBatch) {
       throw new IllegalArgumentException("batch size must be from 1 to " + maxBatch + ", not " + batchSize);
     }
-  }
-
-  /** Selects this instance's device on the calling thread: the batcher's worker did not create it. */
-  private CudaCheck selectDevice() throws EngineException {
-    CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaSetDevice(" + shared.deviceIndex() + ")", cudart.cudaSetDevice(shared.deviceIndex()));
-    return cuda;
-  }
-
-  /**
-   * The tail shared by both entry points: the input is on the device (or queued to be, on the stream);
-   * runs the engine on it, copies the logits back and waits for the stream.
-   */
-  private Logits runQueuedInput(int batchSize) throws EngineException {
+    if (lostReason != null) {
+      throw new UnrecoverableEngineException(BACKEND + " cannot run again in this process: " + lostReason);
+    }
     int runBatch = shared.profile().runBatch(batchSize);
-    long outputBytes = (long) runBatch * classes * Float.BYTES;
-    inputDims.d(0, runBatch);
-    if (!context.setInputShape(shared.binding().inputName(), inputDims)) {
-      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
-      throw new EngineException(BACKEND + ": TensorRT refused input shape [" + runBatch + ", " + shape.channels()
-          + ", " + shape.height() + ", " + shape.width() + "] (profile " + shared.profile().describe() + ")");
+    try {
+      // The batcher's worker did not create this instance: select its device on the calling thread.
+      CudaCheck.RUNTIME.check("cudaSetDevice(" + shared.deviceIndex() + ")", cudart.cudaSetDevice(shared.deviceIndex()));
+      BatchOnStream.run(new Steps(inputStep), batchSize, runBatch, (long) runBatch * classes * Float.BYTES,
+          "[" + runBatch + ", " + shape.channels() + ", " + shape.height() + ", " + shape.width() + "] (profile "
+              + shared.profile().describe() + ")",
+          TensorRtLogger.INSTANCE, CudaCheck.RUNTIME);
+    } catch (UnrecoverableEngineException e) {
+      lostReason = e.getMessage();
+      shared.lose(lostReason);
+      throw e;
     }
-    long errorMark = TensorRtLogger.INSTANCE.errorMark();
-    if (!context.enqueueV3(stream)) {
-      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
-      throw new EngineException(BACKEND + ": enqueueV3 failed on a batch of " + batchSize
-          + TensorRtLogger.INSTANCE.errorSuffix(errorMark));
-    }
-    CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaMemcpyAsync(output, " + outputBytes + " bytes, device to host)", cudart.cudaMemcpyAsync(
-        buffers.pinnedOutput(), buffers.deviceOutput(), outputBytes, cudart.cudaMemcpyDeviceToHost, stream));
-    cuda.check("cudaStreamSynchronize", cudart.cudaStreamSynchronize(stream));
-
     float[] values = new float[batchSize * classes];
-    buffers.hostOutput().clear();
-    buffers.hostOutput().get(values); // padded rows, if any, are left behind
+    hostOutput.get(0, values); // padded rows, if any, are left behind
     return new Logits(values, batchSize, classes);
+  }
+
+  /** The preset calls of one batch on this instance's context and stream. */
+  private final class Steps implements BatchOnStream.Steps {
+    private final InputStep inputStep;
+
+    Steps(InputStep inputStep) {
+      this.inputStep = inputStep;
+    }
+
+    @Override
+    public boolean setInputShape(int runBatch) {
+      inputDims.d(0, runBatch);
+      return context.setInputShape(shared.binding().inputName(), inputDims);
+    }
+
+    @Override
+    public void enqueueInput() throws EngineException {
+      inputStep.enqueue();
+    }
+
+    @Override
+    public boolean enqueueInference() {
+      return context.enqueueV3(stream);
+    }
+
+    @Override
+    public int enqueueOutputCopy(long bytes) {
+      return cudart.cudaMemcpyAsync(output.pinned(), output.device(), bytes, cudart.cudaMemcpyDeviceToHost, stream);
+    }
+
+    @Override
+    public int synchronize() {
+      return cudart.cudaStreamSynchronize(stream);
+    }
   }
 
   @Override
@@ -197,7 +231,10 @@ public final class TensorRtEngine implements InferenceEngine {
     return info;
   }
 
-  /** Frees the stream and buffers and returns the context to the shared engine's pool. Idempotent. */
+  /**
+   * Waits for the stream, frees it and the buffers, and returns the context to the shared engine's pool —
+   * unless the instance was lost to a sticky CUDA error: that context is never used again. Idempotent.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -208,12 +245,19 @@ public final class TensorRtEngine implements InferenceEngine {
     if (status == 0) {
       status = cudart.cudaStreamSynchronize(stream);
     }
-    if (status != 0) {
+    if (status != 0 && lostReason == null) {
       LOG.warn("{}: closing after a CUDA error: {}", BACKEND, CudaCheck.RUNTIME.describe(status));
+      if (CudaCheck.isSticky(status)) {
+        lostReason = CudaCheck.RUNTIME.message("cudaStreamSynchronize", status);
+        shared.lose(lostReason);
+      }
     }
     cudart.cudaStreamDestroy(stream);
-    buffers.close();
+    output.close();
+    input.close();
     inputDims.close();
-    shared.returnContext(context);
+    if (lostReason == null) {
+      shared.returnContext(context);
+    }
   }
 }

@@ -18,7 +18,7 @@ import org.slf4j.event.Level;
  * object must never be collected ({@link #INSTANCE} holds it). TensorRT may call {@link #log} from any
  * thread; the class is thread-safe.
  */
-final class TensorRtLogger extends ILogger {
+final class TensorRtLogger extends ILogger implements BatchOnStream.ErrorLog {
   private static final Logger LOG = LoggerFactory.getLogger("io.mobiserve.engine.tensorrt.TensorRT");
   private static final int REMEMBERED_ERRORS = 16;
 
@@ -65,6 +65,16 @@ final class TensorRtLogger extends ILogger {
   String errorSuffix(long mark) {
     List<String> errors = errorsSince(mark);
     return errors.isEmpty() ? " (see the TensorRT log)" : ": " + String.join("; ", errors);
+  }
+
+  @Override
+  public long mark() {
+    return errorMark();
+  }
+
+  @Override
+  public String suffix(long mark) {
+    return errorSuffix(mark);
   }
 
   /**
