@@ -4,6 +4,7 @@ import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.UnrecoverableEngineException;
 import io.mobiserve.engine.tensorrt.cache.CacheKey;
 import io.mobiserve.engine.tensorrt.cache.EngineCache;
 import io.mobiserve.model.ModelSpec;
@@ -72,7 +73,8 @@ public final class TensorRtEngineFactory implements EngineFactory {
     return enginesBuilt;
   }
 
-  private synchronized DeserializedEngine modelFor(Planned planned, TensorRtAvailability.CudaDevice device) throws EngineException {
+  private synchronized DeserializedEngine modelFor(Planned planned, TensorRtAvailability.CudaDevice device)
+      throws EngineException {
     DeserializedEngine loaded = engines.get(planned);
     if (loaded == null) {
       loaded = load(planned.model(), planned.batches(), device);
@@ -81,7 +83,8 @@ public final class TensorRtEngineFactory implements EngineFactory {
     return loaded;
   }
 
-  private DeserializedEngine load(ModelSpec model, BatchSizes batches, TensorRtAvailability.CudaDevice device) throws EngineException {
+  private DeserializedEngine load(ModelSpec model, BatchSizes batches, TensorRtAvailability.CudaDevice device)
+      throws EngineException {
     CudaCheck.RUNTIME.check("cudaSetDevice(" + device.index() + ")", cudart.cudaSetDevice(device.index()));
     BatchProfile profile = BatchProfile.of(model, batches);
     PrecisionChoice precision = PrecisionChoice.choose(options.precision(),
@@ -93,30 +96,59 @@ public final class TensorRtEngineFactory implements EngineFactory {
     }
     String version = TensorRtProcess.version(nvinfer.getInferLibVersion());
     CacheKey.Engine key = new CacheKey.Engine(model.name(), modelSha256(model), version, device.name(),
-        device.computeCapability(), precision.precision().label(), profile.describe());
-    int acceptedBatch = batches.max();
+        device.computeCapability(), precision.precision().label(), profile.describe(), options.workspaceBytes());
+    CacheKey.Timing timingKey = new CacheKey.Timing(version, device.name(), device.computeCapability());
+    return loadOrBuild(cache, key, new PlanSource<>() {
+      @Override
+      public DeserializedEngine deserialize(byte[] plan) throws EngineException {
+        return DeserializedEngine.deserialize(plan, model, profile, precision, batches.max(), device.index());
+      }
 
+      @Override
+      public byte[] build() throws EngineException {
+        TensorRtEngineBuilder.Built built = TensorRtEngineBuilder.build(model, profile, precision,
+            options.workspaceBytes(), cache.load(timingKey));
+        enginesBuilt++; // under modelFor's lock
+        built.timingCache().ifPresent(bytes -> cache.store(timingKey, bytes));
+        return built.plan();
+      }
+    });
+  }
+
+  /** Where {@link #loadOrBuild} gets engines from: TensorRT, or a fake in tests. */
+  interface PlanSource<E> {
+    /** Deserializes a plan and validates the engine against the model; throws when either fails. */
+    E deserialize(byte[] plan) throws EngineException;
+
+    /** Builds a new plan. */
+    byte[] build() throws EngineException;
+  }
+
+  /**
+   * The engine for {@code key}: deserialized from the cache when a usable plan is there, else built. A plan
+   * is stored only once it has been deserialized and validated, so the cache never holds a plan that every
+   * start would load, reject and rebuild.
+   */
+  static <E> E loadOrBuild(EngineCache cache, CacheKey.Engine key, PlanSource<E> source) throws EngineException {
     Optional<byte[]> cached = cache.load(key);
     if (cached.isPresent()) {
       try {
-        DeserializedEngine fromCache = DeserializedEngine.deserialize(cached.get(), model, profile, precision, acceptedBatch,
-            device.index());
-        LOG.info("loaded the TensorRT engine for {} from {}", model.name(), cache.fileFor(key));
-        return fromCache;
+        E engine = source.deserialize(cached.get());
+        LOG.info("loaded the TensorRT engine for {} from {}", key.modelName(), cache.fileFor(key));
+        return engine;
+      } catch (UnrecoverableEngineException e) {
+        throw e;
       } catch (EngineException e) {
         // The header matched, so this is a plan TensorRT itself rejects (e.g. a driver change): rebuild.
         LOG.warn("cached TensorRT engine {} is unusable ({}); rebuilding", cache.fileFor(key), e.getMessage());
       }
     }
-    CacheKey.Timing timingKey = new CacheKey.Timing(version, device.name(), device.computeCapability());
-    TensorRtEngineBuilder.Built built = TensorRtEngineBuilder.build(model, profile, precision,
-        options.workspaceBytes(), cache.load(timingKey));
-    enginesBuilt++;
-    if (cache.store(key, built.plan())) {
-      LOG.info("stored the TensorRT engine for {} in {}", model.name(), cache.fileFor(key));
+    byte[] plan = source.build();
+    E engine = source.deserialize(plan);
+    if (cache.store(key, plan)) {
+      LOG.info("stored the TensorRT engine for {} in {}", key.modelName(), cache.fileFor(key));
     }
-    built.timingCache().ifPresent(bytes -> cache.store(timingKey, bytes));
-    return DeserializedEngine.deserialize(built.plan(), model, profile, precision, acceptedBatch, device.index());
+    return engine;
   }
 
   private static String modelSha256(ModelSpec model) throws EngineException {

@@ -38,9 +38,10 @@ public sealed interface CacheKey permits CacheKey.Engine, CacheKey.Timing {
    * @param computeCapability e.g. "9.0"
    * @param precision the resolved precision's label, "fp32" or "fp16"
    * @param profile the optimization profile in stable words, e.g. {@code "batch=1/8/64 input=3x224x224"}
+   * @param workspaceBytes the builder's workspace limit: it bounds the tactics TensorRT may choose
    */
   record Engine(String modelName, String modelSha256, String tensorRtVersion, String gpuName,
-      String computeCapability, String precision, String profile) implements CacheKey {
+      String computeCapability, String precision, String profile, long workspaceBytes) implements CacheKey {
 
     /** Bump when the builder would produce a different engine for the same fields. */
     static final int FORMAT = 1;
@@ -53,6 +54,9 @@ public sealed interface CacheKey permits CacheKey.Engine, CacheKey.Timing {
       Objects.requireNonNull(computeCapability, "computeCapability");
       Objects.requireNonNull(precision, "precision");
       Objects.requireNonNull(profile, "profile");
+      if (workspaceBytes < 1) {
+        throw new IllegalArgumentException("workspace must be positive, not " + workspaceBytes);
+      }
     }
 
     @Override
@@ -66,7 +70,8 @@ public sealed interface CacheKey permits CacheKey.Engine, CacheKey.Timing {
           "gpu", gpuName,
           "compute-capability", computeCapability,
           "precision", precision,
-          "profile", profile);
+          "profile", profile,
+          "workspace-bytes", Long.toString(workspaceBytes));
     }
 
     /** {@code <model-name>-<16 hex of SHA-256(canonical)>.engine}. */

@@ -200,7 +200,7 @@ class EngineCacheTest {
 
   private static CacheKey.Engine key(String precision) {
     return new CacheKey.Engine("digits", "00".repeat(32), "10.15.1", "NVIDIA H200", "9.0", precision,
-        "batch=1/8/64 input=3x64x64");
+        "batch=1/8/64 input=3x64x64", 1L << 30);
   }
 
   private static byte[] randomBytes(int size, long seed) {
