@@ -28,6 +28,8 @@ import org.bytedeco.tensorrt.global.nvonnxparser;
  */
 public record TensorRtAvailability(boolean available, String reason, Optional<CudaDevice> device) {
   private static final Map<Integer, TensorRtAvailability> PROBED = new ConcurrentHashMap<>();
+  /** CUDA 13 has no kernels for older GPUs (Maxwell, Pascal, Volta): 7.5, Turing, is the oldest. */
+  static final int MIN_COMPUTE_CAPABILITY = 75;
   private static final Pattern MISSING_LIBRARY =
       Pattern.compile("(lib[A-Za-z0-9_+-]+\\.so[0-9.]*): cannot open shared object file");
 
@@ -108,10 +110,27 @@ public record TensorRtAvailability(boolean available, String reason, Optional<Cu
       }
       CudaDevice device = new CudaDevice(deviceIndex, properties.name().getString(), properties.major(),
           properties.minor(), properties.totalGlobalMem());
-      String version = TensorRtProcess.version(nvinfer.getInferLibVersion());
-      return new TensorRtAvailability(true, "TensorRT " + version + " on " + device.name() + " (compute "
-          + device.computeCapability() + ")", Optional.of(device));
+      return judge(device, nvinfer.getInferLibVersion());
     }
+  }
+
+  /**
+   * Whether TensorRT can run on {@code device} with the libnvinfer found (its packed version): not on a GPU
+   * older than CUDA 13 supports, nor with another TensorRT release than the bindings'.
+   */
+  static TensorRtAvailability judge(CudaDevice device, int tensorRtVersion) {
+    String gpu = "GPU " + device.index() + " (" + device.name() + ", compute capability " + device.computeCapability()
+        + ")";
+    if (device.major() * 10 + device.minor() < MIN_COMPUTE_CAPABILITY) {
+      return unavailable(gpu + " is too old: CUDA 13 and TensorRT " + TensorRtProcess.REQUIRED_VERSION
+          + " need compute capability 7.5 (Turing) or newer");
+    }
+    Optional<String> mismatch = TensorRtProcess.versionMismatch(tensorRtVersion);
+    if (mismatch.isPresent()) {
+      return unavailable(mismatch.get());
+    }
+    return new TensorRtAvailability(true, "TensorRT " + TensorRtProcess.version(tensorRtVersion) + " on "
+        + device.name() + " (compute " + device.computeCapability() + ")", Optional.of(device));
   }
 
   private static TensorRtAvailability unavailable(String reason) {

@@ -19,6 +19,12 @@ import org.bytedeco.tensorrt.nvinfer.IRuntime;
  */
 final class TensorRtProcess {
   static final Object LOCK = new Object();
+  /**
+   * The TensorRT release the presets on the class path were built against, e.g. "10.15": the JNI library
+   * passes it to {@code createInferBuilder}, which refuses any other. (Compile-time constants: reading them
+   * loads no native library.)
+   */
+  static final String REQUIRED_VERSION = nvinfer.NV_TENSORRT_MAJOR + "." + nvinfer.NV_TENSORRT_MINOR;
 
   private static IBuilder builder;
   private static IRuntime runtime;
@@ -30,8 +36,7 @@ final class TensorRtProcess {
     if (builder == null) {
       IBuilder created = nvinfer.createInferBuilder(TensorRtLogger.INSTANCE);
       if (created == null || created.isNull()) {
-        throw new EngineException("TensorRT could not create a builder: CUDA is not usable in this process "
-            + "(createInferBuilder returned null; see the TensorRT log)");
+        throw new EngineException(builderFailure(nvinfer.getInferLibVersion()));
       }
       builder = created;
     }
@@ -48,6 +53,25 @@ final class TensorRtProcess {
       runtime = created;
     }
     return runtime;
+  }
+
+  /**
+   * Why {@code createInferBuilder} returned null, given the version of the libnvinfer loaded: a version
+   * other than {@link #REQUIRED_VERSION} (which it refuses), else a CUDA that cannot run.
+   */
+  static String builderFailure(int loadedVersion) {
+    return "TensorRT could not create a builder: " + versionMismatch(loadedVersion)
+        .orElse("CUDA is not usable in this process (createInferBuilder returned null; see the TensorRT log)");
+  }
+
+  /** "found TensorRT X, this build needs 10.15 ..." when {@code loadedVersion} is another release. */
+  static Optional<String> versionMismatch(int loadedVersion) {
+    String found = version(loadedVersion);
+    if (found.startsWith(REQUIRED_VERSION + ".")) {
+      return Optional.empty();
+    }
+    return Optional.of("found TensorRT " + found + ", this build needs " + REQUIRED_VERSION + " (the version of its "
+        + "TensorRT bindings): install TensorRT " + REQUIRED_VERSION + ".x");
   }
 
   /** TensorRT's packed version number ({@code getInferLibVersion()}, major·10000 + minor·100 + patch) as text. */

@@ -101,4 +101,40 @@ class TensorRtAvailabilityTest {
     assertThat(TensorRtAvailability.describeLinkFailure("the CUDA runtime bindings", failure))
         .isEqualTo("the CUDA runtime bindings could not be loaded: IllegalStateException: inner detail");
   }
+
+  @Test
+  void judge_gpuOlderThanTuring_isRefusedNamingItsComputeCapability() {
+    TensorRtAvailability volta =
+        TensorRtAvailability.judge(new TensorRtAvailability.CudaDevice(0, "Tesla V100", 7, 0, 16L << 30), 101501);
+    TensorRtAvailability pascal =
+        TensorRtAvailability.judge(new TensorRtAvailability.CudaDevice(1, "Tesla P4", 6, 1, 8L << 30), 101501);
+
+    assertThat(volta.available()).isFalse();
+    assertThat(volta.device()).isEmpty();
+    assertThat(volta.reason()).isEqualTo("GPU 0 (Tesla V100, compute capability 7.0) is too old: CUDA 13 and "
+        + "TensorRT 10.15 need compute capability 7.5 (Turing) or newer");
+    assertThat(pascal.available()).isFalse();
+  }
+
+  @Test
+  void judge_turingAndNewer_withTheRightTensorRt_areAvailable() {
+    for (int[] cc : new int[][] {{7, 5}, {8, 0}, {8, 9}, {9, 0}, {10, 0}, {12, 0}}) {
+      TensorRtAvailability.CudaDevice device = new TensorRtAvailability.CudaDevice(0, "GPU", cc[0], cc[1], 1L << 30);
+
+      TensorRtAvailability availability = TensorRtAvailability.judge(device, 101501);
+
+      assertThat(availability.available()).as("compute capability %d.%d", cc[0], cc[1]).isTrue();
+      assertThat(availability.device()).contains(device);
+      assertThat(availability.reason()).isEqualTo("TensorRT 10.15.1 on GPU (compute " + cc[0] + "." + cc[1] + ")");
+    }
+  }
+
+  @Test
+  void judge_anotherTensorRtRelease_isRefusedSayingWhichWasFound() {
+    TensorRtAvailability availability =
+        TensorRtAvailability.judge(new TensorRtAvailability.CudaDevice(0, "NVIDIA L4", 8, 9, 24L << 30), 101300);
+
+    assertThat(availability.available()).isFalse();
+    assertThat(availability.reason()).startsWith("found TensorRT 10.13.0, this build needs 10.15");
+  }
 }
