@@ -158,6 +158,11 @@ public final class TensorRtEngine implements InferenceEngine {
     return maxBatch;
   }
 
+  /** The CUDA device the instance runs on. */
+  public int deviceIndex() {
+    return shared.deviceIndex();
+  }
+
   /** One input step of a batch: {@link BatchOnStream.Steps#enqueueInput()}. */
   private interface InputStep {
     void enqueue() throws EngineException;

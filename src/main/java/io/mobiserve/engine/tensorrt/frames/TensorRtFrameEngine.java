@@ -2,6 +2,7 @@ package io.mobiserve.engine.tensorrt.frames;
 
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.tensorrt.CudaBuffer;
 import io.mobiserve.engine.tensorrt.CudaCheck;
 import io.mobiserve.engine.tensorrt.TensorRtEngine;
 import io.mobiserve.model.InputShape;
@@ -9,6 +10,7 @@ import io.mobiserve.model.Preprocessing;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.preprocess.InvalidImageException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,8 +27,11 @@ import org.bytedeco.javacpp.Pointer;
  * as tensors. This package is the GPU half of that next step, tested on a GPU host by
  * {@code TensorRtFramesGpuTest}.
  *
- * <p>The same contract as {@link TensorRtEngine}: one batch at a time, from any thread; {@link #close()}
- * must not race with it. Owns the engine and closes it.
+ * <p>The frames of a batch are staged in pinned and device memory of at most a set size (256 MiB by
+ * default): a batch needing more is refused, and staging the batches did not need for a while is given back
+ * ({@link #releaseIdleStaging()} frees it all when no batch came).
+ *
+ * <p>Thread-safe: batches run one at a time, as on {@link TensorRtEngine}. Owns the engine and closes it.
  */
 public final class TensorRtFrameEngine implements AutoCloseable {
   /**
@@ -38,18 +43,31 @@ public final class TensorRtFrameEngine implements AutoCloseable {
   private final TensorRtEngine engine;
   private final InputShape shape;
   private final Preprocessing preprocessing;
-  /** Staging for the frames, allocated on the first batch. */
-  private FrameBuffers staging;
+  private final FrameStaging.Limits limits;
+  private final FrameStaging staging;
+  private boolean closed;
 
-  private TensorRtFrameEngine(TensorRtEngine engine) {
+  private TensorRtFrameEngine(TensorRtEngine engine, FrameStaging.Limits limits) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.shape = engine.model().input();
     this.preprocessing = engine.model().preprocessing();
+    this.limits = limits;
+    this.staging = new FrameStaging(CudaBuffer.CUDA, engine.maxBatch(), limits, System::nanoTime);
   }
 
-  /** Raw frames for {@code engine}, which this object owns from now on. */
+  /** Raw frames for {@code engine}, which this object owns from now on; 256 MiB of staging at most. */
   public static TensorRtFrameEngine over(TensorRtEngine engine) {
-    return new TensorRtFrameEngine(engine);
+    return new TensorRtFrameEngine(engine, FrameStaging.Limits.DEFAULT);
+  }
+
+  /**
+   * Raw frames for {@code engine}, which this object owns from now on.
+   *
+   * @param maxStagingBytes the most bytes of frames one batch may stage (pinned, and as much on the device)
+   * @param shrinkAfter how long staging no batch needed is kept before it is given back
+   */
+  public static TensorRtFrameEngine over(TensorRtEngine engine, long maxStagingBytes, Duration shrinkAfter) {
+    return new TensorRtFrameEngine(engine, new FrameStaging.Limits(maxStagingBytes, shrinkAfter));
   }
 
   /** True when frames can run here: the GPU preprocessing kernels' library loaded. */
@@ -69,12 +87,12 @@ public final class TensorRtFrameEngine implements AutoCloseable {
    * @param frames 1 to the engine's max batch of frames, each {@code width × height × 3} bytes, HWC
    * @return the logits, one row per frame in order
    * @throws InvalidImageException when a frame is empty, the wrong byte count, or over {@link #FRAME_LIMITS}
-   *     (the message names the frame's index)
+   *     (the message names the frame's index), or the batch needs more staging than the limit
    * @throws EngineException when the kernels are unavailable here (see {@link #supported()}; the message
    *     says why) or the GPU fails
    * @throws IllegalArgumentException when the number of frames is outside 1..maxBatch
    */
-  public Logits inferFrames(List<ImageInput.Raw> frames) throws EngineException, InvalidImageException {
+  public synchronized Logits inferFrames(List<ImageInput.Raw> frames) throws EngineException, InvalidImageException {
     int batchSize = frames.size();
     if (batchSize < 1 || batchSize > engine.maxBatch()) {
       throw new IllegalArgumentException("batch size must be from 1 to " + engine.maxBatch() + ", not " + batchSize);
@@ -84,16 +102,13 @@ public final class TensorRtFrameEngine implements AutoCloseable {
       throw new EngineException(
           engine.info().backend() + ": GPU preprocessing of raw frames is unavailable: " + unavailable.get());
     }
-    FrameBatchLayout layout = FrameBatchLayout.of(frames, shape, preprocessing, FRAME_LIMITS);
+    FrameBatchLayout layout = FrameBatchLayout.of(frames, shape, preprocessing, FRAME_LIMITS, limits.maxBytes());
     return engine.run(batchSize, (deviceInput, stream) -> enqueue(layout, deviceInput, stream));
   }
 
   /** Copies the frames and their descriptors to the device and queues the kernel, all on {@code stream}. */
   private void enqueue(FrameBatchLayout layout, Pointer deviceInput, CUstream_st stream) throws EngineException {
-    if (staging == null) {
-      staging = new FrameBuffers(engine.maxBatch());
-    }
-    staging.ensureFrameCapacity(layout.totalBytes());
+    staging.prepare(layout.totalBytes());
     layout.copyFrames(staging.hostFrames());
     layout.writeDescriptors(staging.hostDescriptors(), staging.deviceFrames().address());
     int frames = layout.frameCount();
@@ -110,13 +125,24 @@ public final class TensorRtFrameEngine implements AutoCloseable {
             stream));
   }
 
+  /**
+   * Frees the frame staging if no batch came for the shrink period; for a housekeeping timer.
+   *
+   * @return true when it freed memory
+   */
+  public synchronized boolean releaseIdleStaging() {
+    if (closed) {
+      return false;
+    }
+    cudart.cudaSetDevice(engine.deviceIndex());
+    return staging.releaseIfIdle();
+  }
+
   /** Closes the engine (which waits for its stream), then frees the staging buffers. Idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     engine.close();
-    if (staging != null) {
-      staging.close();
-      staging = null;
-    }
+    staging.close();
   }
 }
