@@ -18,7 +18,7 @@ import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
-import io.mobiserve.preprocess.BilinearPreprocessReference;
+import io.mobiserve.preprocess.GpuPreprocessReference;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.testing.GpuSuite;
@@ -41,8 +41,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CUDA preprocessing kernels on a real GPU against {@link BilinearPreprocessReference}: a mixed batch
- * (shrinking, enlarging, odd sizes, crop only, padding, both channel orders) in one launch per case.
+ * The CUDA preprocessing kernels on a real GPU against {@link GpuPreprocessReference}: a mixed batch
+ * (shrinking with the area filter, enlarging, odd sizes, crop only, padding, both channel orders) in one
+ * launch per case.
  * Needs a CUDA device and the {@code -Pgpu} native build; skipped, saying which is missing, otherwise.
  */
 @Tag("gpu")
@@ -98,7 +99,8 @@ class GpuPreprocessParityGpuTest {
   @Test
   void floatKernel_matchesTheReferenceForAMixedBatch() throws Exception {
     List<ImageInput.Raw> frames = List.of(
-        frame(640, 480, ChannelOrder.RGB, 1), // shrinks
+        frame(640, 480, ChannelOrder.RGB, 1), // shrinks 1.9x: area
+        frame(1920, 1080, ChannelOrder.BGR, 12), // shrinks 4.2x: area, swapped
         frame(100, 75, ChannelOrder.BGR, 2), // enlarges, swapped
         frame(333, 517, ChannelOrder.RGB, 3), // odd sizes
         frame(256, 300, ChannelOrder.BGR, 4), // crop only, swapped
@@ -185,7 +187,7 @@ class GpuPreprocessParityGpuTest {
 
   private static void assertMatchesReference(float[] gpu, List<ImageInput.Raw> frames, InputShape shape,
       Preprocessing preprocessing, boolean half) throws Exception {
-    BilinearPreprocessReference reference = new BilinearPreprocessReference(shape, preprocessing, ImageLimits.DEFAULT);
+    GpuPreprocessReference reference = new GpuPreprocessReference(shape, preprocessing, ImageLimits.DEFAULT);
     int count = shape.elementCount();
     for (int i = 0; i < frames.size(); i++) {
       ImageInput.Raw frame = frames.get(i);

@@ -14,7 +14,7 @@ import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
-import io.mobiserve.preprocess.BilinearPreprocessReference;
+import io.mobiserve.preprocess.GpuPreprocessReference;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.testing.DigitsFixture;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link TensorRtFrameEngine#inferFrames}: raw frames preprocessed by the CUDA kernels straight into the engine's
- * input give the answers of the same frames preprocessed by {@link BilinearPreprocessReference} in Java.
+ * input give the answers of the same frames preprocessed by {@link GpuPreprocessReference} in Java.
  * Needs TensorRT, a GPU and the {@code -Pgpu} native build; skipped, saying which is missing, otherwise.
  */
 @Tag("gpu")
@@ -173,8 +173,8 @@ class TensorRtFramesGpuTest {
 
   /** The frames preprocessed by the Java reference, as one direct native-order buffer. */
   private static FloatBuffer referenceInputs(ModelSpec model, List<ImageInput.Raw> frames) throws Exception {
-    BilinearPreprocessReference reference =
-        new BilinearPreprocessReference(model.input(), model.preprocessing(), ImageLimits.DEFAULT);
+    GpuPreprocessReference reference =
+        new GpuPreprocessReference(model.input(), model.preprocessing(), ImageLimits.DEFAULT);
     FloatBuffer all = ByteBuffer.allocateDirect(frames.size() * model.input().elementCount() * Float.BYTES)
         .order(ByteOrder.nativeOrder()).asFloatBuffer();
     for (ImageInput.Raw frame : frames) {

@@ -12,23 +12,24 @@ import java.util.Objects;
  * is checked against. The formulas are those of {@code native/src/preprocess.cu} and of the C++
  * reference in {@code native/test/preprocess_reference.cpp}; a change to one is a change to all three.
  *
- * <p>For a raw HWC frame: bilinear resize of the short side with OpenCV INTER_LINEAR's geometry
- * computed in float (half-pixel centres, source coordinate {@code (dst + 0.5) * src / resized - 0.5}
- * clamped to the edge pixels), the centre crop and zero padding of {@link CropGeometry}, then
- * {@code (v / 255 - mean[c]) / std[c]}, CHW in the model's channel order.
+ * <p>For a raw HWC frame: resize of the short side as {@link OpenCvImagePreprocessor} does it — OpenCV's
+ * INTER_AREA (a box filter over each resized pixel's cell of the source, with OpenCV's cell weights) when
+ * shrinking, INTER_LINEAR's geometry computed in float (half-pixel centres, source coordinate
+ * {@code (dst + 0.5) * src / resized - 0.5} clamped to the edge pixels) when enlarging or not resizing —
+ * the centre crop and zero padding of {@link CropGeometry}, then {@code (v / 255 - mean[c]) / std[c]}, CHW
+ * in the model's channel order.
  *
- * <p>Where it differs from {@link OpenCvImagePreprocessor}: the interpolated value is not rounded to a
- * byte, and shrinking is bilinear too (OpenCV uses INTER_AREA), so a shrunk image is the same picture
- * but not the same numbers.
+ * <p>Where it differs from {@link OpenCvImagePreprocessor}: the resized value is not rounded to a byte, so
+ * the two agree within half a byte level and OpenCV's fixed-point weights.
  *
  * <p>Immutable and thread-safe. Slow; for tests and checks, not for serving.
  */
-public final class BilinearPreprocessReference {
+public final class GpuPreprocessReference {
   private final InputShape shape;
   private final Preprocessing preprocessing;
   private final ImageLimits limits;
 
-  public BilinearPreprocessReference(InputShape shape, Preprocessing preprocessing, ImageLimits limits) {
+  public GpuPreprocessReference(InputShape shape, Preprocessing preprocessing, ImageLimits limits) {
     this.shape = Objects.requireNonNull(shape, "shape");
     this.preprocessing = Objects.requireNonNull(preprocessing, "preprocessing");
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -77,6 +78,9 @@ public final class BilinearPreprocessReference {
     boolean swap = frame.order() != preprocessing.channelOrder();
     float scaleX = (float) frame.width() / g.resizedWidth();
     float scaleY = (float) frame.height() / g.resizedHeight();
+    boolean shrinks = g.resizedWidth() < frame.width() && g.resizedHeight() < frame.height();
+    AreaTaps xTaps = new AreaTaps(frame.width(), g.resizedWidth());
+    AreaTaps yTaps = new AreaTaps(frame.height(), g.resizedHeight());
     int outWidth = shape.width();
     int plane = shape.height() * outWidth;
     int base = destination.position();
@@ -88,6 +92,15 @@ public final class BilinearPreprocessReference {
         if (!inside) { // torchvision pads with black pixels: the normalized value of a 0 byte
           for (int c = 0; c < 3; c++) {
             destination.put(at + c * plane, (0f - mean[c]) / std[c]);
+          }
+          continue;
+        }
+        if (shrinks) {
+          xTaps.at(x - g.dstX() + g.srcX());
+          yTaps.at(y - g.dstY() + g.srcY());
+          for (int c = 0; c < 3; c++) {
+            float v = area(frame, xTaps, yTaps, swap ? 2 - c : c);
+            destination.put(at + c * plane, (v / 255f - mean[c]) / std[c]);
           }
           continue;
         }
@@ -109,6 +122,64 @@ public final class BilinearPreprocessReference {
       }
     }
     destination.position(base + 3 * plane);
+  }
+
+  /** The area-weighted value of one channel: rows weighted by {@code ys}, each row's taps by {@code xs}. */
+  private static float area(Frame frame, AreaTaps xs, AreaTaps ys, int channel) {
+    float sum = 0;
+    for (int j = 0; j < ys.count; j++) {
+      float row = 0;
+      for (int i = 0; i < xs.count; i++) {
+        row += xs.weight[i] * frame.at(xs.index[i], ys.index[j], channel);
+      }
+      sum += ys.weight[j] * row;
+    }
+    return sum;
+  }
+
+  /**
+   * OpenCV INTER_AREA's source cells for one resized coordinate, and their weights (OpenCV's
+   * {@code computeResizeAreaTab}): the resized pixel covers {@code [d × scale, (d + 1) × scale)} of the
+   * source; each source pixel it overlaps weighs its overlap over the cell's width, overlaps under 1e-3
+   * dropped; coordinates in double, weights in float.
+   */
+  private static final class AreaTaps {
+    private final int sourceSize;
+    private final double scale;
+    final int[] index;
+    final float[] weight;
+    int count;
+
+    AreaTaps(int sourceSize, int resizedSize) {
+      this.sourceSize = sourceSize;
+      this.scale = 1.0 / ((double) resizedSize / sourceSize); // as OpenCV's resize computes it
+      int most = (int) Math.ceil(scale) + 2;
+      this.index = new int[most];
+      this.weight = new float[most];
+    }
+
+    void at(int d) {
+      double from = d * scale;
+      double to = from + scale;
+      double cell = Math.min(scale, sourceSize - from);
+      int last = Math.min((int) Math.floor(to), sourceSize - 1);
+      int first = Math.min((int) Math.ceil(from), last);
+      count = 0;
+      if (first - from > 1e-3) {
+        add(first - 1, (float) ((first - from) / cell));
+      }
+      for (int s = first; s < last; s++) {
+        add(s, (float) (1.0 / cell));
+      }
+      if (to - last > 1e-3) {
+        add(last, (float) (Math.min(Math.min(to - last, 1.0), cell) / cell));
+      }
+    }
+
+    private void add(int source, float w) {
+      index[count] = source;
+      weight[count++] = w;
+    }
   }
 
   /** OpenCV INTER_LINEAR's source coordinate, clamped as its replicated border makes it. */
