@@ -14,11 +14,7 @@ import io.mobiserve.api.v1.EncodedImage;
 import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
-import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
-import io.mobiserve.engine.EngineInfo;
-import io.mobiserve.engine.InferenceEngine;
-import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.UnrecoverableEngineException;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
@@ -31,9 +27,9 @@ import io.mobiserve.runtime.FailoverEngine;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.runtime.WatchedEngine;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.DisguisedGpuEngine;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.RunningServer;
-import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,7 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A GPU lost to a sticky CUDA error, seen from outside through a real server: the "GPU" is ONNX Runtime in
- * disguise that starts healthy, then throws an {@link UnrecoverableEngineException}. With
+ * disguise ({@link DisguisedGpuEngine}) that starts healthy, then throws an
+ * {@link UnrecoverableEngineException}. With
  * {@code --fallback none} the main health turns NOT_SERVING, so that an orchestrator replaces the process;
  * with {@code --fallback cpu} the CPU answers for good and the main health stays SERVING.
  */
@@ -50,45 +47,11 @@ class LostGpuEndToEndTest {
   private static final String STICKY =
       "cudaStreamSynchronize failed: cudaErrorIllegalAddress (an illegal memory access was encountered), code 700";
 
-  /** Real logits until {@code lost[0]}, then a sticky CUDA error on every batch. */
-  private static final class LosableGpuEngine implements InferenceEngine {
-    private final OrtEngine engine;
-    private final boolean[] lost;
-
-    LosableGpuEngine(OrtEngine engine, boolean[] lost) {
-      this.engine = engine;
-      this.lost = lost;
-    }
-
-    @Override
-    public FloatBuffer input() {
-      return engine.input();
-    }
-
-    @Override
-    public Logits run(int batchSize) throws EngineException {
-      if (lost[0]) {
-        throw new UnrecoverableEngineException(STICKY);
-      }
-      return engine.run(batchSize);
-    }
-
-    @Override
-    public EngineInfo info() {
-      return new EngineInfo("tensorrt", "fp16");
-    }
-
-    @Override
-    public void close() {
-      engine.close();
-    }
-  }
-
   private final boolean[] gpuLost = {false};
   private final AtomicLong now = new AtomicLong();
   private final OrtEngineOptions options = new OrtEngineOptions(1);
-  private final EngineFactory gpu =
-      (m, batches) -> new LosableGpuEngine(OrtEngine.open(m, batches, options), gpuLost);
+  private final EngineFactory gpu = (m, batches) -> new DisguisedGpuEngine(OrtEngine.open(m, batches, options),
+      () -> gpuLost[0] ? new UnrecoverableEngineException(STICKY) : null);
   private RunningServer server;
   private List<Sample> samples;
 
