@@ -48,7 +48,7 @@ def now_us():
 
 def frame_request(image, frame_id, capture_time_us=None, top_k=0, policy=None, max_pending_frames=0):
     """A ClassifyStream message carrying one frame. Give `policy` ("block"/"latest") on the first one."""
-    request = pb.ClassifyRequest(
+    request = pb.ClassifyStreamRequest(
         images=[image], top_k=top_k, frame_id=frame_id,
         capture_time_us=now_us() if capture_time_us is None else capture_time_us)
     if policy is not None:
@@ -117,6 +117,8 @@ class StreamTracker:
             self.violations.append(
                 f"response {len(self.results)}: frame_id {response.frame_id} capture_time_us "
                 f"{response.capture_time_us}, expected frame_id {expected[0]} capture_time_us {expected[1]}")
+        if response.status == pb.FRAME_STATUS_UNSPECIFIED:
+            self.violations.append(f"frame {response.frame_id} answered with no status (FRAME_STATUS_UNSPECIFIED)")
         # The latency runs from the capture time this client recorded for the frame the response answers
         # (found by order, which the proto guarantees; the echo was checked against it above).
         capture_us = expected[1] if expected is not None else response.capture_time_us
@@ -181,7 +183,7 @@ class Client:
         return self.classify([file_image(p) for p in paths], top_k=top_k, timeout=timeout)
 
     def stream(self, requests, timeout=None):
-        """Opens ClassifyStream over an iterator of ClassifyRequest (gRPC sends from its own thread while
+        """Opens ClassifyStream over an iterator of ClassifyStreamRequest (gRPC sends from its own thread while
         the caller reads); returns the response iterator, which is also the call (`.cancel()`)."""
         return self.stub.ClassifyStream(iter(requests), timeout=timeout)
 
@@ -217,7 +219,7 @@ class AsyncClient:
         return await self.classify([file_image(p) for p in paths], top_k=top_k, timeout=timeout)
 
     def stream(self, requests=None, timeout=None):
-        """Opens ClassifyStream. `requests` is an (async) iterable of ClassifyRequest, or None to write
+        """Opens ClassifyStream. `requests` is an (async) iterable of ClassifyStreamRequest, or None to write
         with `await call.write(request)` and `await call.done_writing()`. Read with `async for` or
         `await call.read()`."""
         if requests is None:

@@ -140,17 +140,18 @@ class StreamTrackerTest(unittest.TestCase):
     """The client's own checks of the stream contract, without a server."""
 
     def sent(self, tracker, frame_id, capture_us):
-        request = pb.ClassifyRequest(frame_id=frame_id, capture_time_us=capture_us)
+        request = pb.ClassifyStreamRequest(frame_id=frame_id, capture_time_us=capture_us)
         tracker.sent(request)
 
     def test_conforming_stream_has_no_violations(self):
         t = StreamTracker()
         self.sent(t, 0, 1000)
         self.sent(t, 1, 2000)
-        t.received(pb.ClassifyResponse(frame_id=0, capture_time_us=1000), received_us=6000)
-        t.received(pb.ClassifyResponse(frame_id=1, capture_time_us=2000, status=pb.FRAME_STATUS_DROPPED),
+        t.received(pb.ClassifyStreamResponse(frame_id=0, capture_time_us=1000, status=pb.FRAME_STATUS_OK),
+                   received_us=6000)
+        t.received(pb.ClassifyStreamResponse(frame_id=1, capture_time_us=2000, status=pb.FRAME_STATUS_DROPPED),
                    received_us=7000)
-        self.assertIsNone(t.received(pb.ClassifyResponse(summary=pb.StreamSummary(frames_received=2))))
+        self.assertIsNone(t.received(pb.ClassifyStreamResponse(summary=pb.StreamSummary(frames_received=2))))
         t.finished()
         self.assertEqual(t.violations, [])
         self.assertEqual(t.latencies_ms, [5.0])
@@ -160,9 +161,16 @@ class StreamTrackerTest(unittest.TestCase):
         t = StreamTracker()
         self.sent(t, 0, 1000)
         self.sent(t, 1, 2000)
-        t.received(pb.ClassifyResponse(frame_id=1, capture_time_us=2000))
+        t.received(pb.ClassifyStreamResponse(frame_id=1, capture_time_us=2000, status=pb.FRAME_STATUS_OK))
         t.finished()
         self.assertEqual(len(t.violations), 3, t.violations)
+
+    def test_a_frame_answered_without_a_status_is_reported(self):
+        t = StreamTracker()
+        self.sent(t, 0, 1000)
+        t.received(pb.ClassifyStreamResponse(frame_id=0, capture_time_us=1000))
+        self.assertEqual(len(t.violations), 1, t.violations)
+        self.assertIn("no status", t.violations[0])
 
 
 if __name__ == "__main__":

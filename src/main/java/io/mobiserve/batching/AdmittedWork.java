@@ -49,10 +49,15 @@ final class AdmittedWork {
     return finished.get();
   }
 
-  /** Records image {@code index}'s result; the last one completes the future. */
-  void answer(int index, InferenceResult result) {
+  /**
+   * Records image {@code index}'s result; the last one completes the future.
+   *
+   * @return false when the result is discarded: the work had already failed (expired, cancelled, an engine
+   *     error) while this image was in a batch
+   */
+  boolean answer(int index, InferenceResult result) {
     if (finished.get()) {
-      return; // failed (expired, cancelled, engine error) while this image was in a batch
+      return false;
     }
     results[index] = result;
     // The decrement publishes this write to whichever thread makes the last one.
@@ -60,6 +65,7 @@ final class AdmittedWork {
       future.complete(Collections.unmodifiableList(Arrays.asList(results)));
       release();
     }
+    return true;
   }
 
   /** Fails the future unless it is already complete; true when this call completed it. */

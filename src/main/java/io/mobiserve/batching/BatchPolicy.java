@@ -30,7 +30,12 @@ final class BatchPolicy {
     this.maxQueueDelayNanos = config.maxQueueDelayNanos();
   }
 
-  /** What is queued, as the policy sees it. */
+  /**
+   * What is queued, as the policy sees it.
+   *
+   * @param earliestDeadlineNanos when the first queued work stops being worth computing: its deadline,
+   *     less the time a batch takes
+   */
   record QueueState(int images, long oldestEnqueuedNanos, long earliestDeadlineNanos) {
     /** {@link #earliestDeadlineNanos} when no queued work has a deadline. */
     static final long NO_DEADLINE = Long.MAX_VALUE;

@@ -26,13 +26,16 @@ final class BatchRunner {
   private final int imageSize;
   private final LongSupplier clock;
   private final SchedulerListener listener;
+  private final ServiceTime serviceTime;
 
-  BatchRunner(int instance, InferenceEngine engine, int imageSize, LongSupplier clock, SchedulerListener listener) {
+  BatchRunner(int instance, InferenceEngine engine, int imageSize, LongSupplier clock, SchedulerListener listener,
+      ServiceTime serviceTime) {
     this.instance = instance;
     this.engine = engine;
     this.imageSize = imageSize;
     this.clock = clock;
     this.listener = listener;
+    this.serviceTime = serviceTime;
   }
 
   /**
@@ -79,10 +82,17 @@ final class BatchRunner {
       failed.forEach(work -> work.fail(cause));
       return failed;
     }
+    serviceTime.record(size, inferenceNanos);
+    int discarded = 0;
     for (int i = 0; i < size; i++) {
       BatchSlot slot = batch.get(i);
-      slot.work().answer(slot.index(),
-          new InferenceResult(logits.row(i), startNanos - slot.work().submittedNanos, inferenceNanos, size));
+      if (!slot.work().answer(slot.index(),
+          new InferenceResult(logits.row(i), startNanos - slot.work().submittedNanos, inferenceNanos, size))) {
+        discarded++;
+      }
+    }
+    if (discarded > 0) {
+      listener.discarded(discarded);
     }
     return List.of();
   }

@@ -50,6 +50,7 @@ public final class DynamicBatcher implements InferenceScheduler {
   private final SchedulerListener listener;
   private final LongSupplier clock;
   private final Waiter waiter;
+  private final ServiceTime serviceTime = new ServiceTime();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition batcherWake = lock.newCondition();
@@ -71,7 +72,7 @@ public final class DynamicBatcher implements InferenceScheduler {
     List<BatchSlot> batch;
 
     Instance(int index, InferenceEngine engine) {
-      this.runner = new BatchRunner(index, engine, imageSize, clock, listener);
+      this.runner = new BatchRunner(index, engine, imageSize, clock, listener, serviceTime);
       this.thread = new Thread(this::drive, "batcher-engine-" + index);
       this.thread.setDaemon(true);
     }
@@ -230,6 +231,24 @@ public final class DynamicBatcher implements InferenceScheduler {
     }
   }
 
+  @Override
+  public long estimatedNanos(int images) {
+    int queued;
+    int busy;
+    lock.lock();
+    try {
+      queued = queue.images();
+      busy = instances.size() - freeInstances.size();
+    } finally {
+      lock.unlock();
+    }
+    // The queue drains across every instance; a new image also waits for a running batch to end, and runs
+    // in a batch of its own at the end.
+    double drain = (queued + images) * serviceTime.nanosPerImage() / instances.size();
+    long running = busy == instances.size() ? serviceTime.batchNanos() : 0;
+    return (long) drain + running + serviceTime.batchNanos();
+  }
+
   private void runBatcher() {
     List<WorkQueue.Drop> drops = new ArrayList<>();
     boolean running = true;
@@ -254,7 +273,8 @@ public final class DynamicBatcher implements InferenceScheduler {
    */
   private boolean step(List<WorkQueue.Drop> drops) {
     long now = clock.getAsLong();
-    QueueState state = queue.sweep(now, config.agingBoundNanos(), drops);
+    // Work whose deadline comes before a batch could finish is dropped now rather than computed in vain.
+    QueueState state = queue.sweep(now, serviceTime.batchNanos(), config.agingBoundNanos(), drops);
     if (closed && state.images() == 0) {
       stopping = true;
       instances.forEach(instance -> instance.assigned.signal());
@@ -312,9 +332,14 @@ public final class DynamicBatcher implements InferenceScheduler {
     if (drop.reason() == SchedulingException.Reason.CANCELLED) {
       return new SchedulingException(drop.reason(), "the call was cancelled");
     }
-    long waited = clock.getAsLong() - drop.work().submittedNanos;
-    return new SchedulingException(drop.reason(),
-        "the deadline passed after " + TimeUnit.NANOSECONDS.toMicros(waited) + " µs in the queue");
+    long now = clock.getAsLong();
+    long waited = now - drop.work().submittedNanos;
+    long left = drop.work().work.deadlineNanos() - now;
+    return new SchedulingException(drop.reason(), left > 0
+        ? "the deadline would pass before a batch could finish (" + TimeUnit.NANOSECONDS.toMicros(left)
+            + " µs left, a batch takes about " + TimeUnit.NANOSECONDS.toMicros(serviceTime.batchNanos())
+            + " µs) after " + TimeUnit.NANOSECONDS.toMicros(waited) + " µs in the queue"
+        : "the deadline passed after " + TimeUnit.NANOSECONDS.toMicros(waited) + " µs in the queue");
   }
 
   /** Wakes the batcher thread so that it reads the clock again: for tests that move a fake clock. */

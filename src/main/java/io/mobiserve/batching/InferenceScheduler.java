@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Ownership: once {@link #submit} returns a future, the scheduler owns the work and completes that
  * future exactly once — with one result per image, in order, or exceptionally with a {@link
  * SchedulingException} (rejected, expired, cancelled) or an {@link io.mobiserve.engine.EngineException}.
- * If {@code submit} throws, nothing was queued. Safe to call from any thread.
+ * If {@code submit} throws, nothing was queued and the work's images are still the caller's. Safe to call from
+ * any thread.
  */
 public interface InferenceScheduler extends AutoCloseable {
 
@@ -18,6 +19,12 @@ public interface InferenceScheduler extends AutoCloseable {
 
   /** The number of images waiting for an engine now. */
   int queuedImages();
+
+  /**
+   * About how long {@code images} more images submitted now would take to come back: the queue ahead of
+   * them and their own batches, at the engines' measured speed. 0 while nothing has been measured yet.
+   */
+  long estimatedNanos(int images);
 
   /**
    * Stops taking work, lets queued and running work finish, then frees the engines. Work submitted

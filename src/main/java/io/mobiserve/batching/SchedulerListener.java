@@ -26,6 +26,13 @@ public interface SchedulerListener {
    */
   void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed);
 
+  /**
+   * {@code images} were inferred in vain: their results came back after their work had failed (its
+   * deadline passed or its caller went while they were in the engine). Together with {@link #batchExecuted},
+   * the goodput: the share of inferred images whose results reached their caller.
+   */
+  void discarded(int images);
+
   /** Reports nothing. */
   SchedulerListener NONE = new SchedulerListener() {
     @Override
@@ -39,5 +46,8 @@ public interface SchedulerListener {
 
     @Override
     public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
+
+    @Override
+    public void discarded(int images) {}
   };
 }

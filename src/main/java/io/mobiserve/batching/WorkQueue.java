@@ -31,17 +31,18 @@ final class WorkQueue {
   }
 
   /**
-   * Takes out cancelled and expired works (into {@code drops}) and works already answered (an engine failed
+   * Takes out cancelled works and those whose deadline comes within {@code leadNanos} (the time a batch
+   * takes: they cannot finish in time) into {@code drops} and works already answered (an engine failed
    * another part of them), treats bulk works older than {@code agingBoundNanos} as live, and describes what
    * is left.
    */
-  BatchPolicy.QueueState sweep(long nowNanos, long agingBoundNanos, List<Drop> drops) {
+  BatchPolicy.QueueState sweep(long nowNanos, long leadNanos, long agingBoundNanos, List<Drop> drops) {
     if (images == 0) {
       return BatchPolicy.QueueState.EMPTY;
     }
     Scan scan = new Scan();
-    live.sweep(nowNanos, drops, scan, null, 0);
-    bulk.sweep(nowNanos, drops, scan, live, agingBoundNanos);
+    live.sweep(nowNanos, leadNanos, drops, scan, null, 0);
+    bulk.sweep(nowNanos, leadNanos, drops, scan, live, agingBoundNanos);
     images -= scan.removedImages;
     return new BatchPolicy.QueueState(images, scan.oldest, scan.earliestDeadline);
   }
@@ -67,15 +68,19 @@ final class WorkQueue {
     long earliestDeadline = BatchPolicy.QueueState.NO_DEADLINE;
     int removedImages;
 
-    void keep(AdmittedWork admitted) {
+    /** @param leadNanos how long before its deadline a work is dropped (the time a batch takes) */
+    void keep(AdmittedWork admitted, long leadNanos) {
       if (!any || admitted.submittedNanos - oldest < 0) {
         oldest = admitted.submittedNanos;
         any = true;
       }
       long deadline = admitted.work.deadlineNanos();
-      if (deadline != Long.MAX_VALUE
-          && (earliestDeadline == BatchPolicy.QueueState.NO_DEADLINE || deadline - earliestDeadline < 0)) {
-        earliestDeadline = deadline;
+      if (deadline == Long.MAX_VALUE) {
+        return;
+      }
+      long due = deadline - leadNanos; // when it stops being worth computing
+      if (earliestDeadline == BatchPolicy.QueueState.NO_DEADLINE || due - earliestDeadline < 0) {
+        earliestDeadline = due;
       }
     }
   }
@@ -127,12 +132,12 @@ final class WorkQueue {
     }
 
     /** @param promoteTo where works older than the aging bound go, or null to keep them here */
-    void sweep(long nowNanos, List<Drop> drops, Scan scan, Level promoteTo, long agingBoundNanos) {
+    void sweep(long nowNanos, long leadNanos, List<Drop> drops, Scan scan, Level promoteTo, long agingBoundNanos) {
       for (Iterator<Source> sources = turns.iterator(); sources.hasNext(); ) {
         Source source = sources.next();
         for (Iterator<AdmittedWork> works = source.works.iterator(); works.hasNext(); ) {
           AdmittedWork admitted = works.next();
-          SchedulingException.Reason reason = admitted.isFinished() ? null : dropReason(admitted, nowNanos);
+          SchedulingException.Reason reason = admitted.isFinished() ? null : dropReason(admitted, nowNanos, leadNanos);
           if (reason != null || admitted.isFinished()) {
             works.remove();
             scan.removedImages += admitted.queuedImages();
@@ -141,7 +146,7 @@ final class WorkQueue {
             }
             continue;
           }
-          scan.keep(admitted);
+          scan.keep(admitted, leadNanos);
           if (promoteTo != null && nowNanos - admitted.submittedNanos >= agingBoundNanos) {
             works.remove();
             promoteTo.add(admitted);
@@ -154,12 +159,12 @@ final class WorkQueue {
       }
     }
 
-    private static SchedulingException.Reason dropReason(AdmittedWork admitted, long nowNanos) {
+    private static SchedulingException.Reason dropReason(AdmittedWork admitted, long nowNanos, long leadNanos) {
       if (admitted.work.cancelled().getAsBoolean()) {
         return SchedulingException.Reason.CANCELLED;
       }
       long deadline = admitted.work.deadlineNanos();
-      if (deadline != Long.MAX_VALUE && nowNanos - deadline >= 0) {
+      if (deadline != Long.MAX_VALUE && nowNanos + leadNanos - deadline >= 0) {
         return SchedulingException.Reason.DEADLINE_EXPIRED;
       }
       return null;

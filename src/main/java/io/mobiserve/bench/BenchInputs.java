@@ -43,7 +43,7 @@ public final class BenchInputs {
   /**
    * Generated pictures of {@code width × height} (tensors are preprocessed for {@code model} instead).
    */
-  public static List<BenchImage> generated(InputKind kind, int width, int height, ModelFacts model) {
+  public static List<BenchImage> generated(InputKind kind, int width, int height, ModelUnderTest model) {
     List<BenchImage> images = new ArrayList<>(GENERATED);
     for (int i = 0; i < GENERATED; i++) {
       images.add(convert(kind, syntheticPhoto(width, height, 1000 + i), model));
@@ -57,7 +57,7 @@ public final class BenchInputs {
    *
    * @throws IllegalArgumentException when the folder holds no readable image
    */
-  public static List<BenchImage> fromFolder(Path folder, InputKind kind, ModelFacts model) throws IOException {
+  public static List<BenchImage> fromFolder(Path folder, InputKind kind, ModelUnderTest model) throws IOException {
     List<Path> files;
     try (Stream<Path> listing = Files.list(folder)) {
       files = listing.filter(BenchInputs::isImageFile).sorted().toList();
@@ -86,7 +86,7 @@ public final class BenchInputs {
     return Files.isRegularFile(path) && (name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".png"));
   }
 
-  static BenchImage convert(InputKind kind, BufferedImage image, ModelFacts model) {
+  static BenchImage convert(InputKind kind, BufferedImage image, ModelUnderTest model) {
     return switch (kind) {
       case JPEG -> new BenchImage.Encoded(jpeg(image, 0.9f));
       case PNG -> new BenchImage.Encoded(png(image));
@@ -185,7 +185,7 @@ public final class BenchInputs {
   }
 
   /** Preprocesses with the server's own transform, as ModelInfo or the model spec describe it. */
-  private static byte[] tensor(byte[] png, ModelFacts model) {
+  private static byte[] tensor(byte[] png, ModelUnderTest model) {
     OpenCvImagePreprocessor preprocessor =
         new OpenCvImagePreprocessor(model.input(), model.preprocessing(), ImageLimits.DEFAULT);
     ByteBuffer bytes = ByteBuffer.allocate(model.input().elementCount() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);

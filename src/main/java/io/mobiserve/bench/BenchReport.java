@@ -12,7 +12,7 @@ import java.util.Map;
  * @param steps the steps in order
  */
 public record BenchReport(
-    String startedAt, String mode, String target, ModelFacts model, Map<String, Object> settings,
+    String startedAt, String mode, String target, ModelUnderTest model, Map<String, Object> settings,
     List<StepResult> steps) {
 
   public long totalErrors() {

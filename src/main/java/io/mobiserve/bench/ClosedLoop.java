@@ -7,20 +7,24 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * {@code concurrency} clients, each sending its next request as soon as its previous one is answered.
- * One thread per client, blocked while its request is in flight.
+ * {@code concurrency} clients, each sending its next request as soon as its previous one is answered —
+ * or, when the server refused it asking the client to wait (gRPC's retry pushback), once that wait is over,
+ * as a well-behaved client does (unless told to ignore it). One thread per client, blocked while its request
+ * is in flight.
  */
 final class ClosedLoop implements LoadGenerator {
   private final LoadTarget target;
   private final int concurrency;
   private final Duration timeout;
   private final AtomicLong sequence;
+  private final boolean honourPushback;
   private final List<Thread> clients = new ArrayList<>();
 
-  ClosedLoop(LoadTarget target, int concurrency, Duration timeout, AtomicLong sequence) {
+  ClosedLoop(LoadTarget target, int concurrency, Duration timeout, AtomicLong sequence, boolean honourPushback) {
     if (concurrency < 1) {
       throw new IllegalArgumentException("concurrency must be at least 1, not " + concurrency);
     }
@@ -28,6 +32,7 @@ final class ClosedLoop implements LoadGenerator {
     this.concurrency = concurrency;
     this.timeout = timeout;
     this.sequence = sequence;
+    this.honourPushback = honourPushback;
   }
 
   @Override
@@ -36,12 +41,25 @@ final class ClosedLoop implements LoadGenerator {
       Thread client = new Thread(() -> {
         while (running.getAsBoolean()) {
           long start = System.nanoTime();
-          recorder.record(await(target.send(sequence.getAndIncrement())), start);
+          Outcome outcome = await(target.send(sequence.getAndIncrement()));
+          recorder.record(outcome, start);
+          if (honourPushback && outcome.retryAfterNanos() > 0) {
+            waitWhile(running, outcome.retryAfterNanos());
+          }
         }
       }, "bench-client-" + i);
       client.setDaemon(true);
       clients.add(client);
       client.start();
+    }
+  }
+
+  /** Waits up to {@code nanos}, looking every 10 ms whether the step is still running. */
+  private static void waitWhile(BooleanSupplier running, long nanos) {
+    long until = System.nanoTime() + nanos;
+    long left;
+    while (running.getAsBoolean() && (left = until - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.mobiserve.api.v1.ClassifyResponse;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
@@ -31,7 +32,7 @@ public final class GrpcTarget implements LoadTarget {
   }
 
   /** What a bench needs to know, from the server's description of its model. */
-  public static ModelFacts facts(ModelInfo info) {
+  public static ModelUnderTest facts(ModelInfo info) {
     return ProtoRequests.facts(info);
   }
 
@@ -56,12 +57,29 @@ public final class GrpcTarget implements LoadTarget {
           @Override
           public void onFailure(Throwable failure) {
             Status status = Status.fromThrowable(failure);
-            outcome.complete(Outcome.failure(status.getCode().name(), String.valueOf(status.getDescription())));
+            outcome.complete(Outcome.refusal(status.getCode().name(), String.valueOf(status.getDescription()),
+                pushbackNanos(Status.trailersFromThrowable(failure))));
           }
         },
         MoreExecutors.directExecutor());
     return outcome;
   }
+
+  /** gRPC's retry pushback, {@code grpc-retry-pushback-ms}, in nanoseconds; 0 when absent or unreadable. */
+  static long pushbackNanos(Metadata trailers) {
+    String millis = trailers == null ? null : trailers.get(PUSHBACK);
+    if (millis == null) {
+      return 0;
+    }
+    try {
+      return TimeUnit.MILLISECONDS.toNanos(Math.max(0, Long.parseLong(millis.trim())));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static final Metadata.Key<String> PUSHBACK =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
   @Override
   public String describe() {

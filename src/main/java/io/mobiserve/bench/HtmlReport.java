@@ -40,7 +40,7 @@ public final class HtmlReport {
             + "</head><body>\n");
     html.append("<h1>mobiserve bench</h1>\n<p><b>").append(escape(report.mode())).append("</b> against <b>")
         .append(escape(report.target())).append("</b>, started ").append(escape(report.startedAt())).append("</p>\n");
-    ModelFacts m = report.model();
+    ModelUnderTest m = report.model();
     html.append("<p>Model <b>").append(escape(m.name())).append("</b>: ").append(escape(m.architecture()))
         .append(", backend ").append(escape(m.backend())).append(", input ").append(m.input().channels()).append('x')
         .append(m.input().height()).append('x').append(m.input().width()).append(", max batch ").append(m.maxBatch())

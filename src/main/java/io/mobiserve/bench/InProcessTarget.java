@@ -6,14 +6,14 @@ import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
 import io.mobiserve.pipeline.ImageClassification;
-import io.mobiserve.pipeline.ImageRejectedException;
 import io.mobiserve.preprocess.ImageInput;
+import io.mobiserve.server.StatusMapper;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The same requests handed straight to a {@link ClassificationPipeline} in this JVM: no gRPC, no
@@ -74,21 +74,11 @@ public final class InProcessTarget implements LoadTarget {
 
   /** The gRPC status the server would have answered with, so that both targets count errors alike. */
   private static Outcome failed(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    String code;
-    if (cause instanceof ImageRejectedException) {
-      code = "INVALID_ARGUMENT";
-    } else if (cause instanceof SchedulingException scheduling) {
-      code = switch (scheduling.reason()) {
-        case QUEUE_FULL -> "RESOURCE_EXHAUSTED";
-        case SHUT_DOWN -> "UNAVAILABLE";
-        case DEADLINE_EXPIRED -> "DEADLINE_EXCEEDED";
-        case CANCELLED -> "CANCELLED";
-      };
-    } else {
-      code = "INTERNAL";
-    }
-    return Outcome.failure(code, String.valueOf(cause.getMessage()));
+    Throwable cause = StatusMapper.unwrap(failure);
+    long retryAfter = cause instanceof SchedulingException e && e.retryAfterMillis().isPresent()
+        ? TimeUnit.MILLISECONDS.toNanos(e.retryAfterMillis().getAsLong()) : 0;
+    return Outcome.refusal(StatusMapper.toStatus(cause).getCode().name(), String.valueOf(cause.getMessage()),
+        retryAfter);
   }
 
   private static ImageInput input(BenchImage image) {

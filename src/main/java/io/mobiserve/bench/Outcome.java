@@ -12,6 +12,8 @@ package io.mobiserve.bench;
  * @param preprocessNanos per image, from the result's timings
  * @param queueNanos per image
  * @param inferenceNanos per image
+ * @param retryAfterNanos for a refusal, how long the server asked the client to wait before retrying
+ *     (gRPC's retry pushback); 0 when it did not say
  */
 public record Outcome(
     long completedNanos,
@@ -20,12 +22,18 @@ public record Outcome(
     long serverNanos,
     long[] preprocessNanos,
     long[] queueNanos,
-    long[] inferenceNanos) {
+    long[] inferenceNanos,
+    long retryAfterNanos) {
 
   private static final long[] NONE = new long[0];
 
   public static Outcome failure(String code, String detail) {
-    return new Outcome(System.nanoTime(), code, detail, 0, NONE, NONE, NONE);
+    return refusal(code, detail, 0);
+  }
+
+  /** A failure whose server asked to wait {@code retryAfterNanos} before retrying. */
+  public static Outcome refusal(String code, String detail, long retryAfterNanos) {
+    return new Outcome(System.nanoTime(), code, detail, 0, NONE, NONE, NONE, Math.max(0, retryAfterNanos));
   }
 
   /** A success whose per-image timings are given in nanoseconds. */
@@ -34,7 +42,7 @@ public record Outcome(
     for (int i = 0; i < preprocess.length; i++) {
       server = Math.max(server, preprocess[i] + queue[i] + inference[i]);
     }
-    return new Outcome(completedNanos, null, "", server, preprocess, queue, inference);
+    return new Outcome(completedNanos, null, "", server, preprocess, queue, inference, 0);
   }
 
   public boolean ok() {

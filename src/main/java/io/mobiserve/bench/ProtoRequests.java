@@ -5,15 +5,18 @@ import io.mobiserve.api.v1.ChannelOrder;
 import io.mobiserve.api.v1.Classification;
 import io.mobiserve.api.v1.ClassifyRequest;
 import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.EncodedImage;
 import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.api.v1.RawImage;
 import io.mobiserve.api.v1.Tensor;
 import io.mobiserve.api.v1.Timings;
-import io.mobiserve.client.ServedModel;
+import io.mobiserve.client.ModelInfoReader;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,25 +35,44 @@ final class ProtoRequests {
   }
 
   ClassifyRequest request(long sequence) {
-    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().setTopK(topK);
+    return ClassifyRequest.newBuilder().setTopK(topK).addAllImages(images(sequence)).build();
+  }
+
+  /** Frame {@code sequence} of a stream: the same images as request {@code sequence}, tagged with it. */
+  ClassifyStreamRequest frame(long sequence) {
+    return ClassifyStreamRequest.newBuilder().setTopK(topK).addAllImages(images(sequence)).setFrameId(sequence)
+        .build();
+  }
+
+  private List<Image> images(long sequence) {
+    List<Image> request = new ArrayList<>(batch);
     for (int i = 0; i < batch; i++) {
       Image image = images.get((int) Math.floorMod(sequence * batch + i, (long) images.size()));
-      request.addImages(image.toBuilder().setId(sequence + "/" + i));
+      request.add(image.toBuilder().setId(sequence + "/" + i).build());
     }
-    return request.build();
+    return request;
   }
 
   /** The outcome of request {@code sequence} answered with {@code response} at {@code completedNanos}. */
   Outcome check(long sequence, ClassifyResponse response, long completedNanos) {
-    if (response.getResultsCount() != batch) {
+    return check(sequence, response.getResultsList(), completedNanos);
+  }
+
+  /** The outcome of frame {@code sequence}, classified with {@code response} at {@code completedNanos}. */
+  Outcome check(long sequence, ClassifyStreamResponse response, long completedNanos) {
+    return check(sequence, response.getResultsList(), completedNanos);
+  }
+
+  private Outcome check(long sequence, List<Classification> results, long completedNanos) {
+    if (results.size() != batch) {
       return Outcome.failure("BAD_RESPONSE",
-          "request " + sequence + ": " + response.getResultsCount() + " results for " + batch + " images");
+          "request " + sequence + ": " + results.size() + " results for " + batch + " images");
     }
     long[] preprocess = new long[batch];
     long[] queue = new long[batch];
     long[] inference = new long[batch];
     for (int i = 0; i < batch; i++) {
-      Classification result = response.getResults(i);
+      Classification result = results.get(i);
       String expected = sequence + "/" + i;
       if (!expected.equals(result.getId())) {
         return Outcome.failure("BAD_RESPONSE",
@@ -84,10 +106,10 @@ final class ProtoRequests {
   }
 
   /** The facts a bench needs, from the server's own description of its model. */
-  static ModelFacts facts(ModelInfo info) {
-    InputShape shape = ServedModel.inputShape(info);
-    Preprocessing preprocessing = ServedModel.preprocessing(info);
-    return new ModelFacts(info.getName(), info.getArchitecture(), info.getBackend(), shape, preprocessing,
+  static ModelUnderTest facts(ModelInfo info) {
+    InputShape shape = ModelInfoReader.inputShape(info);
+    Preprocessing preprocessing = ModelInfoReader.preprocessing(info);
+    return new ModelUnderTest(info.getName(), info.getArchitecture(), info.getBackend(), shape, preprocessing,
         info.getNumClasses(), info.getMaxBatch(), info.getLimits().getMaxImagesPerRequest());
   }
 }

@@ -16,7 +16,8 @@ public final class ReportFormats {
       "step", "load", "measured_s", "requests", "images", "requests_per_s", "images_per_s",
       "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
       "server_preprocess_mean_ms", "server_queue_mean_ms", "server_inference_mean_ms",
-      "network_client_mean_ms", "network_client_p50_ms", "errors", "late_sends", "dropped_frames", "stable");
+      "network_client_mean_ms", "network_client_p50_ms", "errors", "late_sends", "dropped_frames", "stable",
+      "goodput");
 
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
@@ -54,7 +55,7 @@ public final class ReportFormats {
           num(s.server().preprocessMeanMs()), num(s.server().queueMeanMs()), num(s.server().inferenceMeanMs()),
           num(s.networkClientMs().mean()), num(s.networkClientMs().p50()),
           String.valueOf(s.errorCount()), String.valueOf(s.lateSends()), String.valueOf(s.droppedFrames()),
-          String.valueOf(s.stable())))
+          String.valueOf(s.stable()), num(s.goodput())))
           .append('\n');
     }
     return csv.toString();
@@ -62,19 +63,20 @@ public final class ReportFormats {
 
   /** The header of the console table. */
   public static String tableHeader() {
-    return String.format(Locale.ROOT, "%-24s %9s %9s %8s %8s %8s %8s %8s | %7s %7s %7s %8s | %6s %5s %7s %s",
+    return String.format(Locale.ROOT, "%-24s %9s %9s %8s %8s %8s %8s %8s | %7s %7s %7s %8s | %6s %5s %7s %7s %s",
         "step", "img/s", "req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms",
-        "pre", "queue", "infer", "net+cli", "errors", "late", "dropped", "stability");
+        "pre", "queue", "infer", "net+cli", "errors", "late", "dropped", "goodput", "stability");
   }
 
   /** One step as a row of the console table, then any errors by code on their own lines. */
   public static String tableRow(StepResult s) {
     StringBuilder row = new StringBuilder(String.format(Locale.ROOT,
-        "%-24s %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %8.2f | %7.2f %7.2f %7.2f %8.2f | %6d %5d %7d %s",
+        "%-24s %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %8.2f | %7.2f %7.2f %7.2f %8.2f | %6d %5d %7d %7s %s",
         s.label(), s.imagesPerSecond(), s.requestsPerSecond(),
         s.latencyMs().p50(), s.latencyMs().p90(), s.latencyMs().p95(), s.latencyMs().p99(), s.latencyMs().max(),
         s.server().preprocessMeanMs(), s.server().queueMeanMs(), s.server().inferenceMeanMs(),
         s.networkClientMs().mean(), s.errorCount(), s.lateSends(), s.droppedFrames(),
+        Double.isNaN(s.goodput()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * s.goodput()),
         s.stable() ? "stable" : "UNSTABLE"));
     for (Map.Entry<String, Long> error : s.errors().entrySet()) {
       row.append(String.format(Locale.ROOT, "%n    %d x %s: %s", error.getValue(), error.getKey(),

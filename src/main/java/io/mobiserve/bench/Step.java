@@ -13,11 +13,17 @@ import java.util.function.Supplier;
  */
 public record Step(String label, double load, Supplier<LoadGenerator> generator) {
 
-  /** One step per concurrency: closed-loop clients. */
-  public static List<Step> closedLoop(LoadTarget target, List<Integer> concurrencies, Duration timeout) {
+  /**
+   * One step per concurrency: closed-loop clients.
+   *
+   * @param honourPushback whether a client refused with a retry pushback waits for it before its next request
+   */
+  public static List<Step> closedLoop(LoadTarget target, List<Integer> concurrencies, Duration timeout,
+      boolean honourPushback) {
     AtomicLong sequence = new AtomicLong();
     return concurrencies.stream()
-        .map(c -> new Step("concurrency " + c, c, () -> new ClosedLoop(target, c, timeout, sequence)))
+        .map(c -> new Step("concurrency " + c, c,
+            () -> new ClosedLoop(target, c, timeout, sequence, honourPushback)))
         .toList();
   }
 

@@ -121,7 +121,8 @@ final class StepRecorder {
         dropped.sum(),
         stable,
         List.copyOf(windows),
-        buckets(measured));
+        buckets(measured),
+        Double.NaN);
   }
 
   /** About 40 equal buckets from 0 to the 99.9th percentile; the rest in the last. */

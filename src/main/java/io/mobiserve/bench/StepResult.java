@@ -23,6 +23,8 @@ import java.util.Map;
  * @param stable whether the last windows agreed (see {@link StabilityRule})
  * @param windows the measurement windows in order
  * @param histogram the latency distribution: bucket upper bounds (ms) and counts
+ * @param goodput the share of the images the server inferred during the step whose results reached a
+ *     waiting caller (1 − discarded / inferred), or NaN when the bench cannot see the server's counts
  */
 public record StepResult(
     String label,
@@ -40,7 +42,8 @@ public record StepResult(
     long droppedFrames,
     boolean stable,
     List<Window> windows,
-    List<Bucket> histogram) {
+    List<Bucket> histogram,
+    double goodput) {
 
   /** A latency histogram bucket: the latencies up to {@code upToMs} (and above the previous bucket's). */
   public record Bucket(double upToMs, long count) {}
@@ -65,5 +68,17 @@ public record StepResult(
 
   public long errorCount() {
     return errors.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** The errors whose codes are not among {@code expected}: what makes a run fail. */
+  public long unexpectedErrorCount(java.util.Set<String> expected) {
+    return errors.entrySet().stream().filter(e -> !expected.contains(e.getKey())).mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
+  /** This result with the server's goodput over the step. */
+  public StepResult withGoodput(double value) {
+    return new StepResult(label, load, measuredSeconds, requests, images, latencyMs, server, networkClientMs, errors,
+        errorSamples, lateSends, maxLateMs, droppedFrames, stable, windows, histogram, value);
   }
 }

@@ -3,9 +3,9 @@ package io.mobiserve.bench;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.api.v1.StreamOptions;
 import io.mobiserve.api.v1.StreamPolicy;
@@ -101,9 +101,9 @@ final class StreamLoad implements LoadGenerator {
   }
 
   /** One ClassifyStream call; its methods are synchronized so that one thread at a time writes to it. */
-  private final class FrameStream implements StreamObserver<ClassifyResponse> {
+  private final class FrameStream implements StreamObserver<ClassifyStreamResponse> {
     private final StepRecorder recorder;
-    private final StreamObserver<ClassifyRequest> out;
+    private final StreamObserver<ClassifyStreamRequest> out;
     private final ArrayDeque<Long> backlog = new ArrayDeque<>();
     private final ArrayDeque<long[]> outstanding = new ArrayDeque<>();
     private boolean ended;
@@ -130,7 +130,7 @@ final class StreamLoad implements LoadGenerator {
         long frame = sequence.getAndIncrement();
         recorder.lateSend(System.nanoTime() - intended);
         outstanding.add(new long[] {frame, intended});
-        ClassifyRequest.Builder request = requests.request(frame).toBuilder().setFrameId(frame);
+        ClassifyStreamRequest.Builder request = requests.frame(frame).toBuilder();
         if (first) {
           request.setStreamOptions(StreamOptions.newBuilder().setPolicy(policy));
           first = false;
@@ -157,7 +157,7 @@ final class StreamLoad implements LoadGenerator {
     }
 
     @Override
-    public synchronized void onNext(ClassifyResponse response) {
+    public synchronized void onNext(ClassifyStreamResponse response) {
       long now = System.nanoTime();
       if (response.hasSummary()) {
         return; // the stream's statistics, sent after the half-close: no frame of its own

@@ -9,13 +9,16 @@ import io.mobiserve.bench.Bench;
 import io.mobiserve.bench.BenchImage;
 import io.mobiserve.bench.BenchInputs;
 import io.mobiserve.bench.BenchReport;
+import io.mobiserve.bench.GoodputSource;
 import io.mobiserve.bench.GrpcTarget;
 import io.mobiserve.bench.HtmlReport;
 import io.mobiserve.bench.InProcessTarget;
 import io.mobiserve.bench.InputKind;
 import io.mobiserve.bench.LoadTarget;
-import io.mobiserve.bench.ModelFacts;
+import io.mobiserve.bench.ModelUnderTest;
 import io.mobiserve.bench.ReportFormats;
+import io.mobiserve.bench.RuntimeGoodput;
+import io.mobiserve.bench.ServerGoodput;
 import io.mobiserve.bench.StabilityRule;
 import io.mobiserve.bench.Step;
 import io.mobiserve.bench.StepResult;
@@ -26,7 +29,6 @@ import io.mobiserve.runtime.BackendChoice;
 import io.mobiserve.runtime.FailoverTally;
 import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
-import io.mobiserve.runtime.RuntimeListener;
 import io.mobiserve.server.ServerLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,8 +41,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -131,6 +135,15 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--top-k", defaultValue = "5", description = "Classes asked for per image (default: ${DEFAULT-VALUE}).")
   int topK;
 
+  @Option(names = "--expect", split = ",", paramLabel = "CODE", description = "Status codes that are an expected outcome under this load, e.g. RESOURCE_EXHAUSTED,DEADLINE_EXCEEDED for an overload test: reported, but they do not fail the run.")
+  List<String> expectedCodes = List.of();
+
+  @Option(names = "--ignore-pushback", description = "Closed loop: send the next request at once even when the server asked to wait (grpc-retry-pushback-ms), as a misbehaving client would.")
+  boolean ignorePushback;
+
+  @Option(names = "--server-metrics", paramLabel = "URL", description = "The server's Prometheus endpoint (e.g. http://localhost:9090/metrics): read around each step to report the server's goodput. In-process runs report it without this.")
+  java.net.URI serverMetrics;
+
   @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
   Path json;
 
@@ -159,7 +172,7 @@ final class BenchCommand implements Callable<Integer> {
         .maxInboundMessageSize(64 << 20)
         .build();
     try {
-      ModelFacts model;
+      ModelUnderTest model;
       try {
         model = GrpcTarget.facts(GrpcTarget.modelInfo(channel, Duration.ofSeconds(30)));
       } catch (StatusRuntimeException e) {
@@ -177,7 +190,8 @@ final class BenchCommand implements Callable<Integer> {
       } else {
         steps = steps(new GrpcTarget(channel, target, inputs, batch, Math.min(topK, model.classes()), timeout));
       }
-      return runAndReport(steps, timing, model, target, inputs, out);
+      GoodputSource goodput = serverMetrics == null ? GoodputSource.NONE : new ServerGoodput(serverMetrics);
+      return runAndReport(steps, timing, model, target, inputs, goodput, out);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -189,21 +203,22 @@ final class BenchCommand implements Callable<Integer> {
     BackendChoice backend = BackendChoice.choose(config);
     ModelSpec spec = modelOptions.resolve();
     ModelRuntime runtime;
+    RuntimeGoodput goodput = new RuntimeGoodput();
     try {
-      runtime = ModelRuntime.start(spec, config, backend, RuntimeListener.NONE);
+      runtime = ModelRuntime.start(spec, config, backend, goodput);
     } catch (EngineException e) {
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
     FailoverTally failovers = FailoverTally.watching(runtime.health());
     try {
       runtime.warmUp();
-      ModelFacts model = new ModelFacts(spec.name(), spec.architecture(), runtime.engineInfo().backend(),
+      ModelUnderTest model = new ModelUnderTest(spec.name(), spec.architecture(), runtime.engineInfo().backend(),
           spec.input(), spec.preprocessing(), spec.classes(), runtime.maxBatch(),
           ServerLimits.DEFAULT.maxImagesPerRequest());
       checkBatch(model);
       List<BenchImage> inputs = inputs(model);
       try (LoadTarget local = new InProcessTarget(runtime.pipeline(), inputs, batch, topK, timeout)) {
-        int exitCode = runAndReport(steps(local), timing, model, "in-process", inputs, out);
+        int exitCode = runAndReport(steps(local), timing, model, "in-process", inputs, goodput, out);
         // The figures above are the GPU's only if it never failed over: say so when it did.
         failovers.summary().ifPresent(out::println);
         return exitCode;
@@ -217,18 +232,18 @@ final class BenchCommand implements Callable<Integer> {
     if (mode.rate != null) {
       return Step.openLoop(load, mode.rate, arrivals, seed, maxInFlight);
     }
-    return Step.closedLoop(load, mode.concurrency == null ? List.of(1) : mode.concurrency, timeout);
+    return Step.closedLoop(load, mode.concurrency == null ? List.of(1) : mode.concurrency, timeout, !ignorePushback);
   }
 
-  private int runAndReport(List<Step> steps, StepTiming timing, ModelFacts model, String where,
-      List<BenchImage> inputs, PrintWriter out) throws InterruptedException, IOException {
+  private int runAndReport(List<Step> steps, StepTiming timing, ModelUnderTest model, String where,
+      List<BenchImage> inputs, GoodputSource goodput, PrintWriter out) throws InterruptedException, IOException {
     String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     Map<String, Object> settings = settings(timing, inputs);
     out.printf("mobiserve bench: %s against %s — model %s (%s), %s%n", modeName(), where, model.name(),
         model.backend(), settings);
     out.println(ReportFormats.tableHeader());
     out.flush();
-    List<StepResult> results = Bench.run(steps, timing, batch, result -> {
+    List<StepResult> results = Bench.run(steps, timing, batch, goodput, result -> {
       out.println(ReportFormats.tableRow(result));
       out.flush();
     });
@@ -243,10 +258,17 @@ final class BenchCommand implements Callable<Integer> {
       out.printf("%d step(s) UNSTABLE: their last 3 windows disagreed by more than 10%% in throughput or p99 "
           + "even after the extension; treat their figures with care.%n", unstable);
     }
-    if (report.totalErrors() > 0) {
-      out.printf("FAILED: %d requests failed or were answered wrongly (see the errors column).%n", report.totalErrors());
+    Set<String> expected = expectedCodes.stream().map(code -> code.trim().toUpperCase(Locale.ROOT))
+        .collect(Collectors.toSet());
+    long unexpected = results.stream().mapToLong(r -> r.unexpectedErrorCount(expected)).sum();
+    if (unexpected > 0) {
+      out.printf("FAILED: %d requests failed or were answered wrongly (see the errors column)%s.%n", unexpected,
+          expected.isEmpty() ? "" : "; expected codes " + expected + " are not counted");
       out.flush();
       return ExitCodes.FAILED;
+    }
+    if (report.totalErrors() > 0) {
+      out.printf("%d requests ended with an expected code %s.%n", report.totalErrors(), expected);
     }
     out.flush();
     return ExitCodes.OK;
@@ -274,6 +296,12 @@ final class BenchCommand implements Callable<Integer> {
     if (mode.streams != null) {
       settings.put("fps", fps);
       settings.put("policy", policy.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (!expectedCodes.isEmpty()) {
+      settings.put("expect", expectedCodes);
+    }
+    if (ignorePushback) {
+      settings.put("ignorePushback", true);
     }
     settings.put("clientCores", Runtime.getRuntime().availableProcessors());
     return settings;
@@ -327,14 +355,14 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private void checkBatch(ModelFacts model) {
+  private void checkBatch(ModelUnderTest model) {
     if (batch > model.maxImagesPerRequest()) {
       throw new ConfigurationException("--batch " + batch + " is over the server's limit of "
           + model.maxImagesPerRequest() + " images per request");
     }
   }
 
-  private List<BenchImage> inputs(ModelFacts model) throws IOException {
+  private List<BenchImage> inputs(ModelUnderTest model) throws IOException {
     try {
       if (images != null) {
         return BenchInputs.fromFolder(images, input, model);

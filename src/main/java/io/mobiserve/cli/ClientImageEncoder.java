@@ -7,7 +7,7 @@ import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.api.v1.RawImage;
 import io.mobiserve.api.v1.Tensor;
 import io.mobiserve.client.RgbPixels;
-import io.mobiserve.client.ServedModel;
+import io.mobiserve.client.ModelInfoReader;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Preprocessing;
 import io.mobiserve.preprocess.ImageInput;
@@ -52,8 +52,8 @@ interface ClientImageEncoder {
 
   /** Preprocesses here, with the server's own transform as ModelInfo describes it, and sends tensors. */
   static ClientImageEncoder tensor(ModelInfo info) {
-    InputShape shape = ServedModel.inputShape(info);
-    Preprocessing preprocessing = ServedModel.preprocessing(info);
+    InputShape shape = ModelInfoReader.inputShape(info);
+    Preprocessing preprocessing = ModelInfoReader.preprocessing(info);
     OpenCvImagePreprocessor preprocessor = new OpenCvImagePreprocessor(shape, preprocessing, ImageLimits.DEFAULT);
     return file -> {
       ByteBuffer bytes = ByteBuffer.allocate(shape.elementCount() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);

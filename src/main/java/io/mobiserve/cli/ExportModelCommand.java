@@ -1,6 +1,6 @@
 package io.mobiserve.cli;
 
-import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.model.mobilenet.BuiltinModelFile;
 import io.mobiserve.model.mobilenet.MobileNetV3Architecture;
 import io.mobiserve.model.mobilenet.MobileNetV3Config;
 import io.mobiserve.model.mobilenet.MobileNetV3OnnxBuilder;
@@ -50,8 +50,8 @@ final class ExportModelCommand implements Callable<Integer> {
     MobileNetV3Config config;
     try {
       MobileNetV3Config base = arch == Arch.LARGE
-          ? MobileNetV3Config.large(seed == null ? BuiltinModel.SEED : seed)
-          : MobileNetV3Config.small(seed == null ? BuiltinModel.SEED : seed);
+          ? MobileNetV3Config.large(seed == null ? BuiltinModelFile.SEED : seed)
+          : MobileNetV3Config.small(seed == null ? BuiltinModelFile.SEED : seed);
       config = base.withWidth(width).withResolution(resolution).withClasses(classes);
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException(e.getMessage(), e);

@@ -5,7 +5,7 @@ import io.mobiserve.model.ModelLoadException;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
-import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.model.mobilenet.BuiltinModelFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,7 +49,7 @@ final class ModelOptions {
   ModelSpec resolve() {
     try {
       if (model == null) {
-        Path file = BuiltinModel.ensure(modelCache == null ? ServeCommand.defaultModelCache() : modelCache);
+        Path file = BuiltinModelFile.ensure(modelCache == null ? ServeCommand.defaultModelCache() : modelCache);
         ModelSpec spec = OnnxModelLoader.load(file, overrides().withName("mobilenetv3-large-builtin"));
         return spec.trained() ? spec : spec.withNotes(UNTRAINED_NOTE);
       }

@@ -61,6 +61,9 @@ final class RuntimeOptions {
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads per instance (default: cores / instances).")
   Integer threads;
 
+  @Option(names = "--memory-budget-mb", paramLabel = "MIB", description = "Most memory calls may make the server hold at once (their images, decode buffers, model inputs); beyond it calls get RESOURCE_EXHAUSTED before anything is decoded (default: a quarter of the smaller of the JVM's heap and direct-memory limits, 64 to 1024 MiB).")
+  Long memoryBudgetMb;
+
   /**
    * The runtime settings these flags ask for, each checked once here with a message naming its flag.
    *
@@ -89,8 +92,15 @@ final class RuntimeOptions {
     if (backend == Backend.CPU && precision == Precision.FP16) {
       throw new ConfigurationException("--precision fp16 needs --backend tensorrt or auto: ONNX Runtime on the CPU runs fp32");
     }
+    if (memoryBudgetMb != null && (memoryBudgetMb < 1 || memoryBudgetMb > (Long.MAX_VALUE >> 20))) {
+      throw new ConfigurationException("--memory-budget-mb must be at least 1, not " + memoryBudgetMb);
+    }
     try {
-      return RuntimeConfig.builder()
+      RuntimeConfig.Builder builder = RuntimeConfig.builder();
+      if (memoryBudgetMb != null) {
+        builder.memoryBudgetBytes(memoryBudgetMb << 20);
+      }
+      return builder
           .backend(backend)
           .fallback(fallback)
           .tensorRt(tensorRtOptions())

@@ -12,8 +12,8 @@ import io.mobiserve.runtime.DaemonThreads;
 import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.MobiserveServer;
+import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
-import io.mobiserve.server.ServingModel;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,12 +83,12 @@ final class ServeCommand implements Callable<Integer> {
       throw new ConfigurationException("--metrics-port must be within 0..65535, not " + metricsPort);
     }
     log.info("config host={} port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
-            + " instances={} threads_per_instance={}"
+            + " instances={} threads_per_instance={} memory_budget_mb={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
         host, port, metricsPort == null ? "off" : metricsPort, model.name(), config.backend(), config.fallback(),
         config.tensorRt().deviceIndex(), config.tensorRt().precision(), config.instances(),
-        config.cpu().intraOpThreads(), config.maxBatch(), config.preferredBatchSizes(),
+        config.cpu().intraOpThreads(), config.memoryBudgetBytes() >> 20, config.maxBatch(), config.preferredBatchSizes(),
         config.maxQueueDelay().toNanos() / 1000, config.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
         maxPixels, maxMessageBytes, shutdownGraceSeconds);
     log.info("model {}: {} ({} classes, input {}x{}x{}, preprocessing {}){}", model.name(), model.architecture(),
@@ -131,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
-    server.serve(ServingModel.of(runtime, limits));
+    server.serve(ModelEndpoint.of(runtime, limits));
     log.info("serving {} on port {} with {}", model.name(), server.port(), runtime.engineInfo().backend());
 
     stop.await();

@@ -3,6 +3,7 @@ package io.mobiserve.metrics;
 import io.mobiserve.batching.Priority;
 import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.engine.EngineInfo;
+import io.mobiserve.runtime.RuntimeGauges;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -15,7 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.function.IntSupplier;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@link ServerMetrics} recorded into a Prometheus registry of its own, after Triton's metric set:
@@ -116,15 +117,40 @@ public final class PrometheusMetrics implements ServerMetrics {
       .help("Engine batches answered by the fallback engine because the accelerated engine failed or is degraded")
       .register(registry);
 
+  private final Counter discardedImages = Counter.builder()
+      .name("mobiserve_images_discarded_total")
+      .help("Images inferred in vain: their results came back after their call's deadline passed or its client"
+          + " went")
+      .register(registry);
+
   private volatile String backend = "unknown";
   private String degradedReason; // guarded by degradedInfo
-  private volatile IntSupplier queuedImages = () -> 0;
+  private volatile RuntimeGauges gauges = RuntimeGauges.ofQueue(() -> 0);
+  /** Images inferred in batches that succeeded, and those of them discarded: the goodput's two terms. */
+  private final LongAdder inferred = new LongAdder();
+  private final LongAdder discarded = new LongAdder();
 
   private PrometheusMetrics() {
     GaugeWithCallback.builder()
         .name("mobiserve_queue_images")
         .help("Images waiting in the scheduler's queue for an engine")
-        .callback(callback -> callback.call(queuedImages.getAsInt()))
+        .callback(callback -> callback.call(gauges.queuedImages()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("mobiserve_memory_budget_used_bytes")
+        .help("Bytes of the memory budget reserved by calls in progress (images, decode buffers, model inputs)")
+        .callback(callback -> callback.call(gauges.memoryBudgetUsedBytes()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("mobiserve_memory_budget_limit_bytes")
+        .help("The memory budget: beyond it calls are refused with RESOURCE_EXHAUSTED (--memory-budget-mb)")
+        .callback(callback -> callback.call(gauges.memoryBudgetLimitBytes()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("mobiserve_goodput_ratio")
+        .help("Share of the images inferred since start whose results reached a waiting caller (1 - discarded"
+            + " / inferred); 1 before any inference")
+        .callback(callback -> callback.call(goodput()))
         .register(registry);
     // Every reason is exposed from the start, at 0, so that rate() and alerts work before the first drop.
     for (SchedulingException.Reason reason : SchedulingException.Reason.values()) {
@@ -203,14 +229,26 @@ public final class PrometheusMetrics implements ServerMetrics {
       return;
     }
     images.labelValues(backendLabel).inc(size);
+    inferred.add(size);
     batchSize.observe(size);
     inferenceDuration.labelValues(backendLabel, instanceLabel).observe(inferenceNanos / NANOS_PER_SECOND);
   }
 
   @Override
-  public void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages) {
+  public void discarded(int count) {
+    discarded.add(count);
+    discardedImages.inc(count);
+  }
+
+  private double goodput() {
+    long total = inferred.sum();
+    return total == 0 ? 1 : Math.max(0, 1 - (double) discarded.sum() / total);
+  }
+
+  @Override
+  public void modelLoaded(String model, EngineInfo engine, RuntimeGauges gauges) {
     this.backend = engine.backend();
-    this.queuedImages = queuedImages;
+    this.gauges = gauges;
     modelInfo.setLabelValues(model, engine.backend(), engine.precision());
   }
 

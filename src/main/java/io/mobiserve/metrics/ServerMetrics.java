@@ -1,10 +1,6 @@
 package io.mobiserve.metrics;
 
-import io.mobiserve.batching.Priority;
-import io.mobiserve.batching.SchedulingException;
-import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.runtime.RuntimeListener;
-import java.util.function.IntSupplier;
 
 /**
  * Everything the server measures, in one place: calls (from the RPC front end), preprocessing (from the
@@ -24,39 +20,6 @@ public interface ServerMetrics extends RequestListener, RuntimeListener {
 
     @Override
     public void finished(String method, String code, long nanos) {}
-
-    @Override
-    public void preprocessed(long nanos) {}
-
-    @Override
-    public void refused(Refusal refusal, int images) {}
-
-    @Override
-    public void admitted(Priority priority, int images) {}
-
-    @Override
-    public void dropped(SchedulingException.Reason reason, int images) {}
-
-    @Override
-    public void dequeued(Priority priority, long queueNanos) {}
-
-    @Override
-    public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
-
-    @Override
-    public void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages) {}
-
-    @Override
-    public void backendChosen(String backend, String reason) {}
-
-    @Override
-    public void degraded(String reason) {}
-
-    @Override
-    public void recovered() {}
-
-    @Override
-    public void failedOver(int images) {}
 
     @Override
     public String toString() {

@@ -12,6 +12,12 @@ public interface PipelineListener {
     INVALID_IMAGE,
     /** The preprocessing pool was full. */
     PREPROCESS_QUEUE_FULL,
+    /** The memory budget could not hold the request now. */
+    MEMORY_FULL,
+    /** The work queued ahead would have taken longer than the request's deadline. */
+    OVERLOADED,
+    /** The request needed more than the whole memory budget. */
+    TOO_LARGE,
     /** The caller cancelled before preprocessing finished. */
     CANCELLED,
     /** The caller's deadline passed before preprocessing finished. */

@@ -24,4 +24,14 @@ public interface ImagePreprocessor {
    * @throws InvalidImageException when the tensor has the wrong size or a value that is NaN or infinite
    */
   FloatBuffer checkedTensor(ImageInput.Tensor tensor) throws InvalidImageException;
+
+  /**
+   * The native memory preprocessing {@code image} takes at its peak, beyond the image's own bytes and the
+   * model input it writes — a copy of the input, the decoded and the resized pixels — read from the image's
+   * header without decoding it, so that the memory can be reserved before any is used. 0 for a tensor.
+   *
+   * @throws InvalidImageException for what preprocessing would refuse from the header alone: an empty or
+   *     oversized file, an unknown format, a header that cannot be read, too many pixels
+   */
+  long workingBytes(ImageInput image) throws InvalidImageException;
 }

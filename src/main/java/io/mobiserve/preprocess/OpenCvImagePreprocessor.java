@@ -60,7 +60,38 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
     return tensors.checkedView(tensor.float32LittleEndian());
   }
 
-  private void preprocessEncoded(ByteBuffer data, FloatBuffer destination) throws InvalidImageException {
+  @Override
+  public long workingBytes(ImageInput image) throws InvalidImageException {
+    if (image instanceof ImageInput.Encoded encoded) {
+      ByteBuffer data = encoded.data();
+      ImageHeader header = checkedHeader(data, ImageFormat.detect(requireEncodedSize(data)));
+      // imdecode reads a native copy of the file, decodes it, and may convert it (grey, alpha, EXIF) once.
+      return data.remaining() + 2 * pixelBytes(header.width(), header.height())
+          + resizedBytes(header.width(), header.height());
+    }
+    if (image instanceof ImageInput.Raw raw) {
+      if (raw.width() < 1 || raw.height() < 1) {
+        throw new InvalidImageException("raw image width and height must be at least 1, got " + raw.width() + "x"
+            + raw.height());
+      }
+      requirePixelsWithinLimit(raw.width(), raw.height());
+      // A heap buffer (as protobuf hands out) is copied once into native memory, then resized.
+      return pixelBytes(raw.width(), raw.height()) + resizedBytes(raw.width(), raw.height());
+    }
+    return 0;
+  }
+
+  private long resizedBytes(int width, int height) throws InvalidImageException {
+    CropGeometry g = CropGeometry.of(
+        width, height, preprocessing.resizeShortSide(), shape.width(), shape.height(), limits.maxPixels());
+    return pixelBytes(g.resizedWidth(), g.resizedHeight());
+  }
+
+  private static long pixelBytes(int width, int height) {
+    return 3L * width * height;
+  }
+
+  private ByteBuffer requireEncodedSize(ByteBuffer data) throws InvalidImageException {
     if (data.remaining() > limits.maxEncodedBytes()) {
       throw new InvalidImageException("encoded image is " + data.remaining() + " bytes, over the limit of "
           + limits.maxEncodedBytes());
@@ -68,9 +99,18 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
     if (!data.hasRemaining()) {
       throw new InvalidImageException("image data is empty");
     }
-    ImageFormat format = ImageFormat.detect(data);
+    return data;
+  }
+
+  private ImageHeader checkedHeader(ByteBuffer data, ImageFormat format) throws InvalidImageException {
     ImageHeader header = format == ImageFormat.JPEG ? JpegStructure.header(data) : PngStructure.header(data);
     requirePixelsWithinLimit(header.width(), header.height());
+    return header;
+  }
+
+  private void preprocessEncoded(ByteBuffer data, FloatBuffer destination) throws InvalidImageException {
+    ImageFormat format = ImageFormat.detect(requireEncodedSize(data));
+    checkedHeader(data, format);
     if (format == ImageFormat.JPEG) {
       JpegStructure.requireComplete(data);
     } else {

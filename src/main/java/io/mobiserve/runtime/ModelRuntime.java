@@ -10,6 +10,8 @@ import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
+import io.mobiserve.pipeline.MemoryBudget;
+import io.mobiserve.pipeline.PipelineExecutors;
 import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.OpenCvImagePreprocessor;
 import java.awt.image.BufferedImage;
@@ -59,6 +61,7 @@ public final class ModelRuntime implements AutoCloseable {
   private final ExecutorService preprocessPool;
   private final ExecutorService postprocessPool;
   private final ClassificationPipeline pipeline;
+  private final MemoryBudget memoryBudget;
 
   private ModelRuntime(ModelSpec model, RuntimeConfig config, BackendChoice backend, List<InferenceEngine> engines,
       BatchingConfig batching, RuntimeListener listener) {
@@ -72,15 +75,16 @@ public final class ModelRuntime implements AutoCloseable {
         new ArrayBlockingQueue<>(config.preprocessQueue()), DaemonThreads.named("preprocess"),
         new ThreadPoolExecutor.AbortPolicy());
     this.postprocessPool = Executors.newFixedThreadPool(POSTPROCESS_THREADS, DaemonThreads.named("postprocess"));
+    this.memoryBudget = new MemoryBudget(config.memoryBudgetBytes());
     this.pipeline = new ClassificationPipeline(
         model,
         new OpenCvImagePreprocessor(model.input(), model.preprocessing(), config.imageLimits()),
         scheduler,
-        preprocessPool,
-        postprocessPool,
+        new PipelineExecutors(preprocessPool, config.preprocessThreads(), postprocessPool),
+        memoryBudget,
         listener);
     listener.backendChosen(engineInfo.backend(), backend.reason());
-    listener.modelLoaded(model.name(), engineInfo, scheduler::queuedImages);
+    listener.modelLoaded(model.name(), engineInfo, gauges());
     backend.health().watch(listener);
   }
 
@@ -185,6 +189,32 @@ public final class ModelRuntime implements AutoCloseable {
   /** The number of preprocessed images waiting for an engine. */
   public int queuedImages() {
     return scheduler.queuedImages();
+  }
+
+  /** What calls may hold at once, and what they hold now. */
+  public MemoryBudget memoryBudget() {
+    return memoryBudget;
+  }
+
+  private RuntimeGauges gauges() {
+    InferenceScheduler queue = scheduler;
+    MemoryBudget budget = memoryBudget;
+    return new RuntimeGauges() {
+      @Override
+      public int queuedImages() {
+        return queue.queuedImages();
+      }
+
+      @Override
+      public long memoryBudgetUsedBytes() {
+        return budget.usedBytes();
+      }
+
+      @Override
+      public long memoryBudgetLimitBytes() {
+        return budget.limitBytes();
+      }
+    };
   }
 
   /**

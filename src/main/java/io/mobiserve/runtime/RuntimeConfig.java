@@ -3,6 +3,7 @@ package io.mobiserve.runtime;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.engine.tensorrt.Precision;
 import io.mobiserve.engine.tensorrt.TensorRtOptions;
+import io.mobiserve.pipeline.MemoryBudget;
 import io.mobiserve.preprocess.ImageLimits;
 import java.time.Duration;
 import java.util.Collections;
@@ -30,6 +31,8 @@ import java.util.TreeSet;
  * @param preprocessThreads threads decoding and resizing images
  * @param preprocessQueue the most images waiting for a preprocessing thread
  * @param imageLimits per-image limits the preprocessor enforces
+ * @param memoryBudgetBytes the most bytes calls may make the server hold at once (see {@link
+ *     io.mobiserve.pipeline.MemoryBudget})
  */
 public record RuntimeConfig(
     Backend backend,
@@ -43,7 +46,8 @@ public record RuntimeConfig(
     int maxQueuedImages,
     int preprocessThreads,
     int preprocessQueue,
-    ImageLimits imageLimits) {
+    ImageLimits imageLimits,
+    long memoryBudgetBytes) {
 
   /** A longer batch delay is a mistake (seconds for micros); the batcher refuses it too. */
   private static final Duration LONGEST_QUEUE_DELAY = Duration.ofMinutes(1);
@@ -69,6 +73,9 @@ public record RuntimeConfig(
     requireAtLeastOne(maxQueuedImages, "max queued images");
     requireAtLeastOne(preprocessThreads, "preprocess threads");
     requireAtLeastOne(preprocessQueue, "preprocess queue");
+    if (memoryBudgetBytes < 1) {
+      throw new IllegalArgumentException("memory budget must be positive, not " + memoryBudgetBytes + " bytes");
+    }
     if (backend == Backend.CPU && tensorRt.precision() == Precision.FP16) {
       throw new IllegalArgumentException("fp16 needs the tensorrt or auto backend: ONNX Runtime on the CPU runs fp32");
     }
@@ -100,6 +107,7 @@ public record RuntimeConfig(
     builder.preprocessThreads = preprocessThreads;
     builder.preprocessQueue = preprocessQueue;
     builder.imageLimits = imageLimits;
+    builder.memoryBudgetBytes = memoryBudgetBytes;
     return builder;
   }
 
@@ -107,7 +115,8 @@ public record RuntimeConfig(
    * Builds a {@link RuntimeConfig}. Defaults: backend auto with the CPU fallback; TensorRT with automatic
    * precision, the user's engine cache, 1 GiB of workspace, GPU 0; ONNX Runtime with a thread per core;
    * one instance; max batch 16, no preferred sizes, 1 ms max queue delay, 1024 queued images; a
-   * preprocessing thread per core and 1024 images waiting for one; the default image limits.
+   * preprocessing thread per core and 1024 images waiting for one; the default image limits; the memory
+   * budget {@link io.mobiserve.pipeline.MemoryBudget#defaultLimitBytes()} derives from the JVM's limits.
    */
   public static final class Builder {
     private Backend backend = Backend.AUTO;
@@ -123,6 +132,7 @@ public record RuntimeConfig(
     private int preprocessThreads = Runtime.getRuntime().availableProcessors();
     private int preprocessQueue = 1024;
     private ImageLimits imageLimits = ImageLimits.DEFAULT;
+    private long memoryBudgetBytes = MemoryBudget.defaultLimitBytes();
 
     private Builder() {}
 
@@ -186,10 +196,15 @@ public record RuntimeConfig(
       return this;
     }
 
+    public Builder memoryBudgetBytes(long value) {
+      memoryBudgetBytes = value;
+      return this;
+    }
+
     /** @throws IllegalArgumentException naming the first setting that cannot work */
     public RuntimeConfig build() {
       return new RuntimeConfig(backend, fallback, tensorRt, cpu, instances, maxBatch, preferredBatchSizes,
-          maxQueueDelay, maxQueuedImages, preprocessThreads, preprocessQueue, imageLimits);
+          maxQueueDelay, maxQueuedImages, preprocessThreads, preprocessQueue, imageLimits, memoryBudgetBytes);
     }
   }
 }

@@ -1,15 +1,16 @@
 package io.mobiserve.runtime;
 
+import io.mobiserve.batching.Priority;
 import io.mobiserve.batching.SchedulerListener;
+import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.pipeline.PipelineListener;
-import java.util.function.IntSupplier;
 
 /**
  * What a running model reports: preprocessing (from the pipeline), queueing and batches (from the
  * scheduler), whether the accelerated engine has failed over (from the engines' health), and what is
  * served. Called on hot paths and from many threads: implementations must be thread-safe, fast and must not
- * throw.
+ * throw. Every method does nothing unless overridden, so a listener names only what it cares about.
  */
 public interface RuntimeListener extends PipelineListener, SchedulerListener, EngineHealthListener {
 
@@ -18,46 +19,43 @@ public interface RuntimeListener extends PipelineListener, SchedulerListener, En
    *
    * @param model the model's name
    * @param engine the engine instances' description (backend and precision)
-   * @param queuedImages reads the number of images waiting for an engine, at any time
+   * @param gauges reads what the runtime holds (queued images, reserved memory), at any time
    */
-  void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages);
+  default void modelLoaded(String model, EngineInfo engine, RuntimeGauges gauges) {}
 
   /** The backend in use and, in one sentence, why it was chosen. */
-  void backendChosen(String backend, String reason);
+  default void backendChosen(String backend, String reason) {}
+
+  @Override
+  default void preprocessed(long nanos) {}
+
+  @Override
+  default void refused(Refusal refusal, int images) {}
+
+  @Override
+  default void admitted(Priority priority, int images) {}
+
+  @Override
+  default void dropped(SchedulingException.Reason reason, int images) {}
+
+  @Override
+  default void dequeued(Priority priority, long queueNanos) {}
+
+  @Override
+  default void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
+
+  @Override
+  default void discarded(int images) {}
+
+  @Override
+  default void degraded(String reason) {}
+
+  @Override
+  default void recovered() {}
+
+  @Override
+  default void failedOver(int images) {}
 
   /** Reports nothing. */
-  RuntimeListener NONE = new RuntimeListener() {
-    @Override
-    public void preprocessed(long nanos) {}
-
-    @Override
-    public void refused(Refusal refusal, int images) {}
-
-    @Override
-    public void admitted(io.mobiserve.batching.Priority priority, int images) {}
-
-    @Override
-    public void dropped(io.mobiserve.batching.SchedulingException.Reason reason, int images) {}
-
-    @Override
-    public void dequeued(io.mobiserve.batching.Priority priority, long queueNanos) {}
-
-    @Override
-    public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {}
-
-    @Override
-    public void degraded(String reason) {}
-
-    @Override
-    public void recovered() {}
-
-    @Override
-    public void failedOver(int images) {}
-
-    @Override
-    public void modelLoaded(String model, EngineInfo engine, IntSupplier queuedImages) {}
-
-    @Override
-    public void backendChosen(String backend, String reason) {}
-  };
+  RuntimeListener NONE = new RuntimeListener() {};
 }

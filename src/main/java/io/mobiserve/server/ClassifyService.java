@@ -8,9 +8,14 @@ import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.v1.ClassifyRequest;
 import io.mobiserve.api.v1.ClassifyResponse;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.batching.Priority;
+import io.mobiserve.server.stream.StreamPolicyHeader;
+import io.mobiserve.server.stream.StreamSession;
+import io.mobiserve.server.stream.StreamSettings;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -19,17 +24,17 @@ import java.util.function.Supplier;
  * results or with a status that names the problem. Answers UNAVAILABLE while no model is ready.
  */
 final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase {
-  private final Supplier<ServingModel> model;
+  private final Supplier<ModelEndpoint> model;
   private final AtomicLong streams = new AtomicLong();
 
   /** @param model the model being served, or null while it is loading or after shutdown began */
-  ClassifyService(Supplier<ServingModel> model) {
+  ClassifyService(Supplier<ModelEndpoint> model) {
     this.model = model;
   }
 
   @Override
   public void classify(ClassifyRequest request, StreamObserver<ClassifyResponse> responses) {
-    ServingModel serving = model.get();
+    ModelEndpoint serving = model.get();
     if (serving == null) {
       responses.onError(notReady());
       return;
@@ -43,10 +48,10 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
     }
     serving.pipeline()
         .classify(parsed.images(), parsed.topK(),
-            CallScopes.of(Context.current(), Priority.BULK, CallerInterceptor.current()))
+            GrpcCallScope.of(Context.current(), Priority.BULK, CallerInterceptor.current()))
         .whenComplete((results, failure) -> {
           if (failure != null) {
-            responses.onError(StatusMapper.toStatus(failure).asException());
+            responses.onError(StatusMapper.toException(failure));
           } else {
             responses.onNext(ProtoMapping.response(parsed.ids(), results));
             responses.onCompleted();
@@ -55,9 +60,9 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
   }
 
   @Override
-  public StreamObserver<ClassifyRequest> classifyStream(StreamObserver<ClassifyResponse> responses) {
-    ServerCallStreamObserver<ClassifyResponse> out = (ServerCallStreamObserver<ClassifyResponse>) responses;
-    ServingModel serving = model.get();
+  public StreamObserver<ClassifyStreamRequest> classifyStream(StreamObserver<ClassifyStreamResponse> responses) {
+    ServerCallStreamObserver<ClassifyStreamResponse> out = (ServerCallStreamObserver<ClassifyStreamResponse>) responses;
+    ModelEndpoint serving = model.get();
     if (serving == null) {
       out.onError(notReady());
       return StreamSession.ignoring();
@@ -69,14 +74,14 @@ final class ClassifyService extends ClassifyServiceGrpc.ClassifyServiceImplBase 
       out.onError(e);
       return StreamSession.ignoring();
     }
-    return new StreamSession(serving, out, CallScopes.of(
+    return new StreamSession(serving, out, GrpcCallScope.of(
         Context.current(), Priority.LIVE, CallerInterceptor.current() + "#stream-" + streams.incrementAndGet()),
         fromHeader);
   }
 
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
-    ServingModel serving = model.get();
+    ModelEndpoint serving = model.get();
     if (serving == null) {
       responses.onError(notReady());
       return;

@@ -11,6 +11,7 @@ import io.mobiserve.metrics.RequestListener;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.EngineHealthListener;
+import io.mobiserve.server.stream.StreamPolicyHeader;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -38,7 +39,7 @@ public final class MobiserveServer {
 
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
-  private final AtomicReference<ServingModel> model = new AtomicReference<>();
+  private final AtomicReference<ModelEndpoint> model = new AtomicReference<>();
 
   private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests) {
     this.server = builder
@@ -47,8 +48,8 @@ public final class MobiserveServer {
         .intercept(new MetricsInterceptor(requests, System::nanoTime))
         .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
         .maxInboundMessageSize(limits.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(new ClassifyService(model::get), new CallerInterceptor(),
-            new StreamPolicyHeader()))
+        .addService(CallGuard.guard(ServerInterceptors.intercept(new ClassifyService(model::get),
+            new CallerInterceptor(), new StreamPolicyHeader())))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -91,7 +92,7 @@ public final class MobiserveServer {
    * Starts serving {@code ready}; health turns SERVING, and the accelerated service name follows the
    * engines' health from now on.
    */
-  public void serve(ServingModel ready) {
+  public void serve(ModelEndpoint ready) {
     model.set(ready);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SERVICE_NAME, ServingStatus.SERVING);

@@ -11,15 +11,21 @@ import io.mobiserve.api.v1.Timings;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.pipeline.ImageClassification;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Builds the API's response messages from the pipeline's results. */
-final class ProtoMapping {
+public final class ProtoMapping {
   private ProtoMapping() {}
 
   static ClassifyResponse response(List<String> ids, List<ImageClassification> results) {
-    ClassifyResponse.Builder response = ClassifyResponse.newBuilder();
+    return ClassifyResponse.newBuilder().addAllResults(classifications(ids, results)).build();
+  }
+
+  /** One Classification per result, in order, each with its image's id. */
+  public static List<Classification> classifications(List<String> ids, List<ImageClassification> results) {
+    List<Classification> classifications = new ArrayList<>(results.size());
     for (int i = 0; i < results.size(); i++) {
       ImageClassification result = results.get(i);
       Classification.Builder classification = Classification.newBuilder()
@@ -35,9 +41,9 @@ final class ProtoMapping {
             .setLabel(score.label())
             .setProbability(score.probability()));
       }
-      response.addResults(classification);
+      classifications.add(classification.build());
     }
-    return response.build();
+    return classifications;
   }
 
   static ModelInfo modelInfo(

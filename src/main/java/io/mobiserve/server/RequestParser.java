@@ -8,14 +8,16 @@ import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.RawImage;
 import io.mobiserve.model.ChannelOrder;
 import io.mobiserve.preprocess.ImageInput;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks a ClassifyRequest's shape and limits (cheap checks, before any decoding) and turns its images
- * into {@link ImageInput}s without copying their bytes. Thread-safe.
+ * Checks a request's images and top-k against the limits (cheap checks, before any decoding) and turns
+ * the images into {@link ImageInput}s without copying their bytes. Used by every service that takes
+ * images. Thread-safe.
  */
-final class RequestParser {
+public final class RequestParser {
   static final int DEFAULT_TOP_K = 5;
 
   private final ServerLimits limits;
@@ -27,24 +29,33 @@ final class RequestParser {
   }
 
   /** A request that passed the checks. */
-  record Parsed(List<ImageInput> images, List<String> ids, int topK) {}
+  public record Parsed(List<ImageInput> images, List<String> ids, int topK) {}
 
-  Parsed parse(ClassifyRequest request) throws StatusException {
-    int count = request.getImagesCount();
+  /** Checks a Classify request. */
+  public Parsed parse(ClassifyRequest request) throws StatusException {
+    return parse(request.getImagesList(), request.getTopK());
+  }
+
+  /**
+   * Checks a request's images and its top-k (0 for the default).
+   *
+   * @throws StatusException INVALID_ARGUMENT naming the image and the problem
+   */
+  public Parsed parse(List<Image> requestImages, int requestedTopK) throws StatusException {
+    int count = requestImages.size();
     if (count == 0) {
       throw invalid("the request has no images");
     }
     if (count > limits.maxImagesPerRequest()) {
-      throw Status.RESOURCE_EXHAUSTED
-          .withDescription("the request has " + count + " images, over the limit of "
-              + limits.maxImagesPerRequest() + " per request; split it")
-          .asException();
+      // A static limit: the same request will never pass, so this is the client's error, not a transient one.
+      throw invalid("the request has " + count + " images, over the limit of " + limits.maxImagesPerRequest()
+          + " per request; split it");
     }
-    int topK = topK(request.getTopK());
+    int topK = topK(requestedTopK);
     List<ImageInput> images = new ArrayList<>(count);
     List<String> ids = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      Image image = request.getImages(i);
+      Image image = requestImages.get(i);
       if (image.getIdBytes().size() > ServerLimits.MAX_ID_BYTES) {
         throw invalid("image " + i + ": id is " + image.getIdBytes().size() + " bytes, over the limit of "
             + ServerLimits.MAX_ID_BYTES);
@@ -92,16 +103,20 @@ final class RequestParser {
   }
 
   private ImageInput raw(int index, RawImage raw) throws StatusException {
+    // uint32 on the wire: read unsigned, so that no size is ever negative.
     long width = Integer.toUnsignedLong(raw.getWidth());
     long height = Integer.toUnsignedLong(raw.getHeight());
     if (width == 0 || height == 0) {
       throw invalid("image " + index + ": raw image is " + width + "x" + height + "; width and height must be at least 1");
     }
-    if (width * height > limits.image().maxPixels()) {
-      throw invalid("image " + index + ": raw image is " + width + "x" + height + " = " + width * height
-          + " pixels, over the limit of " + limits.image().maxPixels());
+    long maxPixels = limits.image().maxPixels();
+    // Sides of up to 2^32 - 1 can multiply past 2^63: a side over the limit is refused before multiplying.
+    if (width > maxPixels || height > maxPixels || width * height > maxPixels) {
+      throw invalid("image " + index + ": raw image is " + width + "x" + height + " = "
+          + BigInteger.valueOf(width).multiply(BigInteger.valueOf(height)) + " pixels, over the limit of " + maxPixels);
     }
-    long expected = width * height * 3;
+    long pixels = width * height;
+    long expected = pixels * 3; // at most 3 x ImageLimits.LARGEST_MAX_PIXELS
     if (raw.getPixels().size() != expected) {
       throw invalid("image " + index + ": raw image of " + width + "x" + height + "x3 needs " + expected
           + " bytes of pixels, got " + raw.getPixels().size());

@@ -278,6 +278,56 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void submit_dropsWorkWhoseDeadlineComesBeforeABatchCouldFinish_withoutComputingIt() throws Exception {
+    EchoEngine engine = engine(8);
+    DynamicBatcher batcher = batcher(NO_DELAY.withMaxBatch(8), engine);
+    engine.hold();
+    CompletableFuture<List<InferenceResult>> measured = batcher.submit(work(1, 0f));
+    engine.awaitEntered();
+    time.advance(batcher, 10 * MS); // this batch takes 10 ms
+    engine.pass(1);
+    assertThat(resultOf(measured)).hasSize(1);
+    CompletableFuture<List<InferenceResult>> busy = batcher.submit(work(1, 1f));
+    engine.awaitEntered();
+
+    long now = time.getAsLong();
+    CompletableFuture<List<InferenceResult>> hopeless =
+        batcher.submit(work(1, 2f, Priority.BULK, "a", now + 5 * MS, new AtomicBoolean()));
+    CompletableFuture<List<InferenceResult>> feasible =
+        batcher.submit(work(1, 3f, Priority.BULK, "b", now + 50 * MS, new AtomicBoolean()));
+
+    assertThat(reasonOf(hopeless)).isEqualTo(Reason.DEADLINE_EXPIRED);
+    assertThat(failureOf(hopeless)).hasMessageContaining("would pass before a batch could finish");
+    assertThat(time.getAsLong()).as("answered before its deadline, not at it").isEqualTo(now);
+    engine.open();
+    assertThat(resultOf(busy)).hasSize(1);
+    assertThat(resultOf(feasible)).hasSize(1);
+    assertThat(engine.batches).doesNotContain(floats(2));
+  }
+
+  @Test
+  void estimatedNanos_growsWithTheQueue_atTheMeasuredSpeed() throws Exception {
+    EchoEngine engine = engine(4);
+    DynamicBatcher batcher = batcher(NO_DELAY.withMaxBatch(4), engine);
+    assertThat(batcher.estimatedNanos(1)).as("nothing measured yet").isZero();
+    engine.hold();
+    CompletableFuture<List<InferenceResult>> measured = batcher.submit(work(4, 0f));
+    engine.awaitEntered();
+    time.advance(batcher, 8 * MS); // 4 images in 8 ms: 2 ms each
+    engine.pass(1);
+    resultOf(measured);
+    CompletableFuture<List<InferenceResult>> running = batcher.submit(work(1, 10f));
+    engine.awaitEntered();
+    CompletableFuture<List<InferenceResult>> queued = batcher.submit(work(4, 20f));
+
+    // 4 queued + 2 new images at 2 ms, behind the running batch (8 ms), then their own batch (8 ms).
+    assertThat(batcher.estimatedNanos(2)).isEqualTo(6 * 2 * MS + 8 * MS + 8 * MS);
+    engine.open();
+    assertThat(resultOf(running)).hasSize(1);
+    assertThat(resultOf(queued)).hasSize(4);
+  }
+
+  @Test
   void submit_waitsTheMaxQueueDelayThenSendsAPartialBatch() throws Exception {
     EchoEngine engine = engine(8);
     DynamicBatcher batcher = batcher(NO_DELAY.withMaxBatch(8).withMaxQueueDelayNanos(MS), engine);
@@ -606,6 +656,11 @@ class DynamicBatcherTest {
     @Override
     public void batchExecuted(int instance, int batchSize, long inferenceNanos, boolean failed) {
       events.add("batch " + instance + " size " + batchSize + (failed ? " failed" : " ok"));
+    }
+
+    @Override
+    public void discarded(int images) {
+      events.add("discarded " + images);
     }
   }
 }

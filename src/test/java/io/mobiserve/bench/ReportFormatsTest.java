@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ReportFormatsTest {
 
   static BenchReport report() {
-    ModelFacts model = new ModelFacts("m", "MobileNetV3-Large", "onnxruntime-cpu", new InputShape(3, 224, 224),
+    ModelUnderTest model = new ModelUnderTest("m", "MobileNetV3-Large", "onnxruntime-cpu", new InputShape(3, 224, 224),
         new Preprocessing(256, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f},
             ChannelOrder.RGB),
         1000, 64, 64);
@@ -41,7 +41,7 @@ class ReportFormatsTest {
         new LatencySummary(requests, 0.5, 0.4, 0.6, 0.7, 0.9, 1.0),
         errors, errors.isEmpty() ? Map.of() : Map.of("RESOURCE_EXHAUSTED", "queue full"), 0, 0, 0, stable,
         List.of(new Window(5, requests / 10.0, p99), new Window(5, requests / 10.0, p99)),
-        List.of(new StepResult.Bucket(p50, requests / 2), new StepResult.Bucket(p99, requests / 2)));
+        List.of(new StepResult.Bucket(p50, requests / 2), new StepResult.Bucket(p99, requests / 2)), 0.97);
   }
 
   @Test

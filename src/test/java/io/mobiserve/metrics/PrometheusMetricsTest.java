@@ -7,6 +7,7 @@ import io.mobiserve.batching.Priority;
 import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.pipeline.PipelineListener.Refusal;
+import io.mobiserve.runtime.RuntimeGauges;
 import io.mobiserve.testing.Scrape;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class PrometheusMetricsTest {
 
   @Test
   void batches_countImagesSizeAndInferenceTimePerInstanceUnderTheLoadedBackend() {
-    metrics.modelLoaded("mobilenetv3-small", new EngineInfo("onnxruntime-cpu", "fp32"), () -> 0);
+    metrics.modelLoaded("mobilenetv3-small", new EngineInfo("onnxruntime-cpu", "fp32"), RuntimeGauges.ofQueue(() -> 0));
 
     metrics.batchExecuted(0, 3, 4_000_000, false);
     metrics.batchExecuted(1, 32, 20_000_000, false);
@@ -71,7 +72,7 @@ class PrometheusMetricsTest {
   @Test
   void queueTime_isPerImageByPriority_andQueueDepthIsReadAtEachScrape() {
     AtomicInteger queued = new AtomicInteger(7);
-    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32"), queued::get);
+    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32"), RuntimeGauges.ofQueue(queued::get));
     metrics.dequeued(Priority.LIVE, 500_000);
     metrics.dequeued(Priority.BULK, 2_000_000);
     metrics.dequeued(Priority.BULK, 2_000_000);
@@ -121,7 +122,7 @@ class PrometheusMetricsTest {
 
   @Test
   void modelAndBackend_areDescribedByInfoMetricsValuedOne() {
-    metrics.modelLoaded("mobilenetv3-large", new EngineInfo("onnxruntime-cpu", "fp32"), () -> 0);
+    metrics.modelLoaded("mobilenetv3-large", new EngineInfo("onnxruntime-cpu", "fp32"), RuntimeGauges.ofQueue(() -> 0));
     metrics.backendChosen("onnxruntime-cpu", "cpu: requested with --backend cpu");
 
     Scrape scrape = scrape();
@@ -157,7 +158,7 @@ class PrometheusMetricsTest {
 
   @Test
   void scrape_isTheTextFormatWithATypeForEveryMetric_andNoOthers() {
-    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32"), () -> 0);
+    metrics.modelLoaded("m", new EngineInfo("onnxruntime-cpu", "fp32"), RuntimeGauges.ofQueue(() -> 0));
     metrics.backendChosen("onnxruntime-cpu", "auto");
     metrics.started(CLASSIFY);
     metrics.finished(CLASSIFY, "OK", 1);
@@ -197,7 +198,7 @@ class PrometheusMetricsTest {
     disabled.dropped(SchedulingException.Reason.SHUT_DOWN, 1);
     disabled.dequeued(Priority.BULK, 1);
     disabled.batchExecuted(0, 1, 1, false);
-    disabled.modelLoaded("m", new EngineInfo("b", "fp32"), () -> 1);
+    disabled.modelLoaded("m", new EngineInfo("b", "fp32"), RuntimeGauges.ofQueue(() -> 1));
     disabled.backendChosen("b", "r");
     disabled.degraded("r");
     disabled.failedOver(1);

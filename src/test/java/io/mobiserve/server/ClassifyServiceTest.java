@@ -154,7 +154,7 @@ class ClassifyServiceTest {
 
   @Test
   void serve_turnsHealthServingAndAnswersWithLabelsInOrder() {
-    server.serve(ServingModel.of(runtime, LIMITS));
+    server.serve(ModelEndpoint.of(runtime, LIMITS));
 
     ClassifyResponse response = stub().classify(ClassifyRequest.newBuilder()
         .addImages(tensor(2)).addImages(tensor(0)).addImages(tensor(1)).setTopK(1).build());
@@ -166,7 +166,7 @@ class ClassifyServiceTest {
 
   @Test
   void engineFailure_isInternalAndTheNextCallSucceeds() {
-    server.serve(ServingModel.of(runtime, LIMITS));
+    server.serve(ModelEndpoint.of(runtime, LIMITS));
     engine.fail = true;
 
     Status status = statusOf(() -> stub().classify(ClassifyRequest.newBuilder().addImages(tensor(0)).build()));
@@ -180,7 +180,7 @@ class ClassifyServiceTest {
 
   @Test
   void fullQueue_isResourceExhaustedAtOnce() throws Exception {
-    server.serve(ServingModel.of(runtime, LIMITS));
+    server.serve(ModelEndpoint.of(runtime, LIMITS));
     engine.gate = new CountDownLatch(1);
     ClassifyServiceGrpc.ClassifyServiceFutureStub async = ClassifyServiceGrpc.newFutureStub(channel);
     var running = async.classify(ClassifyRequest.newBuilder().addImages(tensor(0)).build());
@@ -201,7 +201,7 @@ class ClassifyServiceTest {
 
   @Test
   void shutdown_letsCallsInFlightFinish() throws Exception {
-    server.serve(ServingModel.of(runtime, LIMITS));
+    server.serve(ModelEndpoint.of(runtime, LIMITS));
     engine.gate = new CountDownLatch(1);
     var inFlight = ClassifyServiceGrpc.newFutureStub(channel)
         .classify(ClassifyRequest.newBuilder().addImages(tensor(2)).build());

@@ -9,9 +9,9 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.EncodedImage;
 import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.api.v1.Image;
@@ -25,6 +25,7 @@ import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.runtime.RuntimeConfig;
+import io.mobiserve.server.stream.StreamPolicyHeader;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.RunningServer;
@@ -73,31 +74,31 @@ class ClassifyStreamTest {
     slowServer.close();
   }
 
-  private static ClassifyRequest.Builder frame(long id) {
-    return ClassifyRequest.newBuilder()
+  private static ClassifyStreamRequest.Builder frame(long id) {
+    return ClassifyStreamRequest.newBuilder()
         .setFrameId(id)
         .setCaptureTimeUs(1_700_000_000_000_000L + id)
         .setTopK(1)
         .addImages(Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(pngs.get((int) (id % pngs.size())))));
   }
 
-  private static ClassifyRequest latestFrame(long id) {
-    ClassifyRequest.Builder frame = frame(id);
+  private static ClassifyStreamRequest latestFrame(long id) {
+    ClassifyStreamRequest.Builder frame = frame(id);
     if (id == 0) {
       frame.setStreamOptions(StreamOptions.newBuilder().setPolicy(StreamPolicy.STREAM_POLICY_LATEST));
     }
     return frame.build();
   }
 
-  private static List<Long> ids(List<ClassifyResponse> frames) {
-    return frames.stream().map(ClassifyResponse::getFrameId).toList();
+  private static List<Long> ids(List<ClassifyStreamResponse> frames) {
+    return frames.stream().map(ClassifyStreamResponse::getFrameId).toList();
   }
 
   private static List<Long> range(int count) {
     return LongStream.range(0, count).boxed().toList();
   }
 
-  private static long count(List<ClassifyResponse> frames, FrameStatus status) {
+  private static long count(List<ClassifyStreamResponse> frames, FrameStatus status) {
     return frames.stream().filter(r -> r.getStatus() == status).count();
   }
 
@@ -139,7 +140,7 @@ class ClassifyStreamTest {
 
     for (StreamCall call : calls) {
       call.await(30);
-      List<ClassifyResponse> answers = call.frames();
+      List<ClassifyStreamResponse> answers = call.frames();
       assertThat(ids(answers)).containsExactlyElementsOf(range(frames));
       assertThat(answers).allSatisfy(r -> {
         assertThat(r.getStatus()).isEqualTo(FrameStatus.FRAME_STATUS_OK);
@@ -174,7 +175,7 @@ class ClassifyStreamTest {
     call.flood(frames, ClassifyStreamTest::latestFrame);
     call.await(60);
 
-    List<ClassifyResponse> answers = call.frames();
+    List<ClassifyStreamResponse> answers = call.frames();
     assertThat(ids(answers)).containsExactlyElementsOf(range(frames));
     long dropped = count(answers, FrameStatus.FRAME_STATUS_DROPPED);
     long classified = count(answers, FrameStatus.FRAME_STATUS_OK);
@@ -201,9 +202,9 @@ class ClassifyStreamTest {
     ByteString truncated = ByteString.copyFrom(TestImages.truncated(jpeg, jpeg.length / 2));
     StreamCall call = StreamCall.open(server.asyncStub());
     for (int i = 0; i < 10; i++) {
-      ClassifyRequest request = switch (i) {
+      ClassifyStreamRequest request = switch (i) {
         case 4 -> frame(i).setImages(0, Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(truncated))).build();
-        case 6 -> ClassifyRequest.newBuilder().setFrameId(i).build();
+        case 6 -> ClassifyStreamRequest.newBuilder().setFrameId(i).build();
         default -> frame(i).build();
       };
       call.send(request);
@@ -211,7 +212,7 @@ class ClassifyStreamTest {
     call.halfClose();
     call.await(60);
 
-    List<ClassifyResponse> answers = call.frames();
+    List<ClassifyStreamResponse> answers = call.frames();
     assertThat(ids(answers)).containsExactlyElementsOf(range(10));
     assertThat(answers.get(4).getStatus()).isEqualTo(FrameStatus.FRAME_STATUS_ERROR);
     assertThat(answers.get(4).getError()).startsWith("image 0: ").containsIgnoringCase("truncated");
@@ -239,7 +240,7 @@ class ClassifyStreamTest {
     try {
       long heapBefore = usedHeapAfterGc();
       StreamCall flood = StreamCall.openNeverReading(ClassifyServiceGrpc.newStub(smallWindow));
-      flood.flood(1_000_000, i -> ClassifyRequest.newBuilder().setFrameId(i)
+      flood.flood(1_000_000, i -> ClassifyStreamRequest.newBuilder().setFrameId(i)
           .addImages(Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(big))).build());
 
       int plateau = awaitPlateau(flood);

@@ -66,7 +66,7 @@ class MetricsInterceptorTest {
     runtime = ModelRuntime.start(MODEL,
         RuntimeConfig.builder().maxQueuedImages(16).preprocessThreads(1).preprocessQueue(64).build(),
         BackendChoice.of((model, batches) -> engine, "test"), metrics);
-    server.serve(ServingModel.of(runtime, LIMITS));
+    server.serve(ModelEndpoint.of(runtime, LIMITS));
   }
 
   @AfterEach

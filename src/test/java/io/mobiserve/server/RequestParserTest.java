@@ -71,9 +71,9 @@ class RequestParserTest {
   }
 
   @Test
-  void parse_refusesTooManyImagesAsOverALimit() {
+  void parse_refusesTooManyImagesAsAnInvalidRequest_sinceRetryingCannotHelp() {
     Status status = refusal(request(encoded(1), encoded(1), encoded(1), encoded(1), encoded(1)));
-    assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(status.getDescription()).contains("5 images, over the limit of 4");
   }
 

@@ -1,8 +1,8 @@
 package io.mobiserve.server;
 
 import com.google.protobuf.ByteString;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.EncodedImage;
 import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.api.v1.Image;
@@ -13,7 +13,7 @@ import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
-import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.model.mobilenet.BuiltinModelFile;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.StreamCall;
@@ -41,7 +41,7 @@ public final class StreamBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = Integer.parseInt(args[0]);
     boolean latest = args[1].equals("latest");
-    Path file = BuiltinModel.ensure(Path.of(System.getProperty("user.home"), ".cache", "mobiserve", "models"));
+    Path file = BuiltinModelFile.ensure(Path.of(System.getProperty("user.home"), ".cache", "mobiserve", "models"));
     ModelSpec model = OnnxModelLoader.load(file, ModelOverrides.none());
     ByteString jpeg = ByteString.copyFrom(TestImages.jpeg(TestImages.gradient(640, 480), 0.9f));
     try (RunningServer server = new RunningServer(model, (m, batches) -> OrtEngine.open(m, batches, new OrtEngineOptions(2)),
@@ -74,7 +74,7 @@ public final class StreamBenchmark {
         if (i >= frames) {
           return;
         }
-        ClassifyRequest.Builder frame = ClassifyRequest.newBuilder().setFrameId(i).setTopK(5)
+        ClassifyStreamRequest.Builder frame = ClassifyStreamRequest.newBuilder().setFrameId(i).setTopK(5)
             .addImages(Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(jpeg)));
         if (i == 0 && latest) {
           frame.setStreamOptions(StreamOptions.newBuilder().setPolicy(StreamPolicy.STREAM_POLICY_LATEST));
@@ -94,7 +94,7 @@ public final class StreamBenchmark {
       StreamCall call = calls.get(s);
       call.await(seconds + 120L);
       for (StreamCall.Received r : call.received()) {
-        ClassifyResponse response = r.response();
+        ClassifyStreamResponse response = r.response();
         if (response.hasSummary()) {
           serverP99 = Math.max(serverP99, response.getSummary().getLatencyP99Us());
           continue;

@@ -13,7 +13,7 @@ import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ServerLimits;
-import io.mobiserve.server.ServingModel;
+import io.mobiserve.server.ModelEndpoint;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -49,7 +49,7 @@ public final class RunningServer implements AutoCloseable {
     runtime.warmUp();
     server = MobiserveServer.start(
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers, metrics);
-    server.serve(ServingModel.of(runtime, limits));
+    server.serve(ModelEndpoint.of(runtime, limits));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext()
         .maxInboundMessageSize(64 << 20)

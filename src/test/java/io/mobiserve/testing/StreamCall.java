@@ -2,9 +2,9 @@ package io.mobiserve.testing;
 
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.StreamSummary;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,16 +17,16 @@ import java.util.function.IntFunction;
  * A ClassifyStream call seen from the client: what it sent, every response with the time it came, and
  * how the call ended. It either reads every response, or (for the slow-reader tests) never reads one.
  */
-public final class StreamCall implements ClientResponseObserver<ClassifyRequest, ClassifyResponse> {
+public final class StreamCall implements ClientResponseObserver<ClassifyStreamRequest, ClassifyStreamResponse> {
   /** A response and when it arrived, {@link System#nanoTime()}. */
-  public record Received(ClassifyResponse response, long nanos) {}
+  public record Received(ClassifyStreamResponse response, long nanos) {}
 
   private final boolean reads;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final AtomicInteger sent = new AtomicInteger();
-  private ClientCallStreamObserver<ClassifyRequest> requests;
-  private IntFunction<ClassifyRequest> flood;
+  private ClientCallStreamObserver<ClassifyStreamRequest> requests;
+  private IntFunction<ClassifyStreamRequest> flood;
   private int floodCount;
 
   private StreamCall(boolean reads) {
@@ -48,7 +48,7 @@ public final class StreamCall implements ClientResponseObserver<ClassifyRequest,
   }
 
   @Override
-  public void beforeStart(ClientCallStreamObserver<ClassifyRequest> requestStream) {
+  public void beforeStart(ClientCallStreamObserver<ClassifyStreamRequest> requestStream) {
     this.requests = requestStream;
     if (!reads) {
       requestStream.disableAutoRequestWithInitial(0);
@@ -57,7 +57,7 @@ public final class StreamCall implements ClientResponseObserver<ClassifyRequest,
   }
 
   /** Sends one message now (buffered by gRPC if the transport is not ready). */
-  public synchronized void send(ClassifyRequest request) {
+  public synchronized void send(ClassifyStreamRequest request) {
     requests.onNext(request);
     sent.incrementAndGet();
   }
@@ -66,7 +66,7 @@ public final class StreamCall implements ClientResponseObserver<ClassifyRequest,
    * Sends {@code count} messages as fast as the transport takes them — whenever gRPC says it is ready —
    * then half-closes if {@code halfClose}.
    */
-  public synchronized void flood(int count, IntFunction<ClassifyRequest> frame) {
+  public synchronized void flood(int count, IntFunction<ClassifyStreamRequest> frame) {
     this.flood = frame;
     this.floodCount = count;
     sendWhileReady();
@@ -102,12 +102,12 @@ public final class StreamCall implements ClientResponseObserver<ClassifyRequest,
   }
 
   /** The responses for frames (all but a summary), in arrival order. */
-  public List<ClassifyResponse> frames() {
+  public List<ClassifyStreamResponse> frames() {
     return received.stream().map(Received::response).filter(r -> !r.hasSummary()).toList();
   }
 
   public StreamSummary summary() {
-    ClassifyResponse last = received.get(received.size() - 1).response();
+    ClassifyStreamResponse last = received.get(received.size() - 1).response();
     if (!last.hasSummary()) {
       throw new AssertionError("the last message has no summary: " + last);
     }
@@ -124,7 +124,7 @@ public final class StreamCall implements ClientResponseObserver<ClassifyRequest,
   }
 
   @Override
-  public void onNext(ClassifyResponse value) {
+  public void onNext(ClassifyStreamResponse value) {
     received.add(new Received(value, System.nanoTime()));
   }
 

@@ -9,7 +9,7 @@ import io.mobiserve.engine.Logits;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
-import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.model.mobilenet.BuiltinModelFile;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.EngineRuns;
 import io.mobiserve.testing.GpuSuite;
@@ -33,7 +33,7 @@ class TensorRtBuildGpuTest {
   @Test
   void builtinModel_buildsAndRunsEveryBatchSizeUpToMax() throws Exception {
     GpuSuite.requireTensorRt();
-    ModelSpec model = OnnxModelLoader.load(BuiltinModel.ensure(dir.resolve("models")), ModelOverrides.none());
+    ModelSpec model = OnnxModelLoader.load(BuiltinModelFile.ensure(dir.resolve("models")), ModelOverrides.none());
     TensorRtEngineFactory factory =
         new TensorRtEngineFactory(GpuTestSupport.options(Precision.FP32, dir.resolve("engines")));
 

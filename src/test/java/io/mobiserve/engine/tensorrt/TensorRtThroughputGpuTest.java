@@ -7,7 +7,7 @@ import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
-import io.mobiserve.model.mobilenet.BuiltinModel;
+import io.mobiserve.model.mobilenet.BuiltinModelFile;
 import io.mobiserve.testing.EngineRuns;
 import io.mobiserve.testing.GpuSuite;
 import java.nio.ByteBuffer;
@@ -29,7 +29,7 @@ class TensorRtThroughputGpuTest {
   @Test
   void builtinModel_throughputAtBatch1_8_64() throws Exception {
     GpuSuite.requireTensorRt();
-    ModelSpec model = OnnxModelLoader.load(BuiltinModel.ensure(dir.resolve("models")), ModelOverrides.none());
+    ModelSpec model = OnnxModelLoader.load(BuiltinModelFile.ensure(dir.resolve("models")), ModelOverrides.none());
     TensorRtEngineFactory factory =
         new TensorRtEngineFactory(GpuTestSupport.options(Precision.AUTO, dir.resolve("engines")));
     int image = model.input().elementCount();

@@ -7,7 +7,7 @@ import io.mobiserve.model.Preprocessing;
  * What a bench needs to know about the model behind its target, whether it came from GetModelInfo or from
  * the in-process model.
  */
-public record ModelFacts(
+public record ModelUnderTest(
     String name,
     String architecture,
     String backend,

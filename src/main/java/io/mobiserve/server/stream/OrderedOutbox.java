@@ -1,7 +1,7 @@
-package io.mobiserve.server;
+package io.mobiserve.server.stream;
 
 import io.grpc.stub.ServerCallStreamObserver;
-import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import java.util.ArrayDeque;
 import java.util.function.LongSupplier;
 
@@ -14,11 +14,11 @@ import java.util.function.LongSupplier;
  */
 final class OrderedOutbox {
   private final ArrayDeque<StreamFrame> frames = new ArrayDeque<>();
-  private final ServerCallStreamObserver<ClassifyResponse> out;
+  private final ServerCallStreamObserver<ClassifyStreamResponse> out;
   private final StreamStats stats;
   private final LongSupplier nanoClock;
 
-  OrderedOutbox(ServerCallStreamObserver<ClassifyResponse> out, StreamStats stats, LongSupplier nanoClock) {
+  OrderedOutbox(ServerCallStreamObserver<ClassifyStreamResponse> out, StreamStats stats, LongSupplier nanoClock) {
     this.out = out;
     this.stats = stats;
     this.nanoClock = nanoClock;
@@ -43,8 +43,9 @@ final class OrderedOutbox {
     }
   }
 
-  /** Forgets every frame (the stream has ended). */
+  /** Forgets every frame (the stream has ended), giving back what they held of the memory budget. */
   void clear() {
+    frames.forEach(StreamFrame::releaseHeld);
     frames.clear();
   }
 }

@@ -7,16 +7,17 @@ import io.mobiserve.runtime.ModelRuntime;
 import java.util.Objects;
 
 /**
- * A model ready to serve: its pipeline, its request checks, its description and its engines' health.
- * Thread-safe and immutable, except that {@link #info()} reads the engines' health at each call.
+ * What the RPC services answer with while a {@link ModelRuntime} is served: its pipeline, the request
+ * checks for its limits, its ModelInfo and its engines' health. Thread-safe and immutable, except that
+ * {@link #info()} reads the engines' health at each call.
  */
-public final class ServingModel {
+public final class ModelEndpoint {
   private final ClassificationPipeline pipeline;
   private final ModelInfo staticInfo;
   private final ServerLimits limits;
   private final EngineHealth health;
 
-  private ServingModel(ClassificationPipeline pipeline, ModelInfo staticInfo, ServerLimits limits,
+  private ModelEndpoint(ClassificationPipeline pipeline, ModelInfo staticInfo, ServerLimits limits,
       EngineHealth health) {
     this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
     this.staticInfo = Objects.requireNonNull(staticInfo, "staticInfo");
@@ -25,8 +26,8 @@ public final class ServingModel {
   }
 
   /** Serves {@code runtime}'s pipeline, describing it with its backend and the reason it was chosen. */
-  public static ServingModel of(ModelRuntime runtime, ServerLimits limits) {
-    return new ServingModel(
+  public static ModelEndpoint of(ModelRuntime runtime, ServerLimits limits) {
+    return new ModelEndpoint(
         runtime.pipeline(),
         ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), runtime.maxBatch(),
             runtime.backend().reason(), runtime.health().fallback(), limits),
@@ -57,7 +58,8 @@ public final class ServingModel {
     return health;
   }
 
-  RequestParser parser() {
+  /** Checks requests against the limits and the model's classes. */
+  public RequestParser parser() {
     return new RequestParser(limits, pipeline.model().classes());
   }
 }

@@ -10,8 +10,8 @@ import java.util.List;
  * Reads a server's description of its model (GetModelInfo) into the project's own types, so that a
  * client can preprocess exactly as the server would.
  */
-public final class ServedModel {
-  private ServedModel() {}
+public final class ModelInfoReader {
+  private ModelInfoReader() {}
 
   /** The model's input without the batch dimension. */
   public static InputShape inputShape(ModelInfo info) {

@@ -1,8 +1,8 @@
-package io.mobiserve.server;
+package io.mobiserve.server.stream;
 
 import io.grpc.Status;
 import io.grpc.StatusException;
-import io.mobiserve.api.v1.ClassifyRequest;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
 import io.mobiserve.api.v1.StreamOptions;
 import io.mobiserve.api.v1.StreamPolicy;
 import java.util.Locale;
@@ -21,7 +21,7 @@ import java.util.Locale;
  *     only their small answers, are bounded separately by {@link #LATEST_OUTBOX_LIMIT}. With the largest
  *     message size, this bounds the stream's memory.
  */
-record StreamSettings(boolean latest, int maxPending, int maxInFlight, int window) {
+public record StreamSettings(boolean latest, int maxPending, int maxInFlight, int window) {
   static final String POLICY_HEADER = "mobiserve-stream-policy";
   /** The largest max_pending_frames a client may ask for. */
   static final int MAX_PENDING_LIMIT = 64;
@@ -64,7 +64,7 @@ record StreamSettings(boolean latest, int maxPending, int maxInFlight, int windo
    * @param header the header's value, or null when the call has none
    * @throws StatusException INVALID_ARGUMENT for a value other than block or latest
    */
-  static StreamSettings fromHeader(String header) throws StatusException {
+  public static StreamSettings fromHeader(String header) throws StatusException {
     if (header == null) {
       return BLOCK;
     }
@@ -82,7 +82,7 @@ record StreamSettings(boolean latest, int maxPending, int maxInFlight, int windo
    * @throws StatusException INVALID_ARGUMENT for a policy outside the enum or max_pending_frames over
    *     {@value #MAX_PENDING_LIMIT}
    */
-  static StreamSettings resolve(ClassifyRequest first, StreamSettings fromHeader) throws StatusException {
+  static StreamSettings resolve(ClassifyStreamRequest first, StreamSettings fromHeader) throws StatusException {
     if (!first.hasStreamOptions()) {
       return fromHeader;
     }
@@ -108,7 +108,7 @@ record StreamSettings(boolean latest, int maxPending, int maxInFlight, int windo
    * Checks a later message: it may repeat the first message's stream_options or leave them out, but not
    * change them, since the policy is fixed when the stream opens.
    */
-  static void checkLater(ClassifyRequest later, ClassifyRequest first, long position) throws StatusException {
+  static void checkLater(ClassifyStreamRequest later, ClassifyStreamRequest first, long position) throws StatusException {
     if (later.hasStreamOptions() && !later.getStreamOptions().equals(first.getStreamOptions())) {
       throw invalid("message " + position + ": stream_options differ from the first message's;"
           + " a stream's policy is fixed when it opens");

@@ -14,14 +14,14 @@ import java.util.Objects;
  * temporary file, so readers never see a partial model. Two callers racing on an empty cache may both
  * generate it; the bytes are identical, and the last rename wins harmlessly.
  */
-public final class BuiltinModel {
+public final class BuiltinModelFile {
   /** The seed of the built-in model's weights. Changing it changes the file name, so caches stay valid. */
   public static final long SEED = 20190506L;
 
   /** The built-in model's configuration. */
   public static final MobileNetV3Config CONFIG = MobileNetV3Config.large(SEED);
 
-  private BuiltinModel() {}
+  private BuiltinModelFile() {}
 
   /**
    * The version of the generator's output: bump it whenever the builder would write different bytes for

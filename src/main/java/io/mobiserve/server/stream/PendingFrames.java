@@ -1,4 +1,4 @@
-package io.mobiserve.server;
+package io.mobiserve.server.stream;
 
 import java.util.ArrayDeque;
 

@@ -1,17 +1,22 @@
-package io.mobiserve.server;
+package io.mobiserve.server.stream;
 
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.ClassifyStreamRequest;
+import io.mobiserve.api.v1.ClassifyStreamResponse;
 import io.mobiserve.api.v1.FrameStatus;
 import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
 import io.mobiserve.pipeline.ImageClassification;
 import io.mobiserve.pipeline.ImageRejectedException;
+import io.mobiserve.pipeline.MemoryBudget;
+import io.mobiserve.server.ModelEndpoint;
+import io.mobiserve.server.ProtoMapping;
+import io.mobiserve.server.RequestParser;
+import io.mobiserve.server.StatusMapper;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,10 +37,11 @@ import java.util.List;
  * After a cancel, deadline or error the session forgets its frames, writes nothing more, and reports
  * itself cancelled to the pipeline so that its queued work is dropped before it reaches an engine.
  */
-final class StreamSession implements StreamObserver<ClassifyRequest> {
+public final class StreamSession implements StreamObserver<ClassifyStreamRequest> {
   private final ClassificationPipeline pipeline;
+  private final MemoryBudget budget;
   private final RequestParser parser;
-  private final ServerCallStreamObserver<ClassifyResponse> out;
+  private final ServerCallStreamObserver<ClassifyStreamResponse> out;
   private final CallScope scope;
   private final StreamSettings headerSettings;
 
@@ -43,7 +49,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   // Guarded by lock.
   private final StreamStats stats = new StreamStats();
   private final OrderedOutbox outbox;
-  private ClassifyRequest first;
+  private ClassifyStreamRequest first;
   private StreamSettings settings;
   private PendingFrames pending;
   private int inFlight;
@@ -57,9 +63,10 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
    * @param callScope the call's deadline, cancellation, priority (LIVE) and source
    * @param headerSettings the policy the call's header chose, used unless the first message chooses
    */
-  StreamSession(ServingModel serving, ServerCallStreamObserver<ClassifyResponse> out, CallScope callScope,
+  public StreamSession(ModelEndpoint serving, ServerCallStreamObserver<ClassifyStreamResponse> out, CallScope callScope,
       StreamSettings headerSettings) {
     this.pipeline = serving.pipeline();
+    this.budget = pipeline.memoryBudget();
     this.parser = serving.parser();
     this.out = out;
     this.scope = new CallScope(callScope.deadlineNanos(), () -> ended || callScope.cancelled().getAsBoolean(),
@@ -77,10 +84,10 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   }
 
   /** An observer for a stream that has already been answered with an error. */
-  static StreamObserver<ClassifyRequest> ignoring() {
+  public static StreamObserver<ClassifyStreamRequest> ignoring() {
     return new StreamObserver<>() {
       @Override
-      public void onNext(ClassifyRequest value) {}
+      public void onNext(ClassifyStreamRequest value) {}
 
       @Override
       public void onError(Throwable t) {}
@@ -91,7 +98,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   }
 
   @Override
-  public void onNext(ClassifyRequest request) {
+  public void onNext(ClassifyStreamRequest request) {
     List<StreamFrame> toSubmit;
     synchronized (lock) {
       if (ended) {
@@ -113,6 +120,9 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
       }
       stats.received();
       StreamFrame frame = arrive(request);
+      if (frame == null) {
+        return; // the stream ended: no memory for it
+      }
       outbox.add(frame);
       if (!frame.answered()) {
         StreamFrame stale = pending.push(frame);
@@ -156,11 +166,33 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
     submit(toSubmit);
   }
 
-  private StreamFrame arrive(ClassifyRequest request) {
+  /**
+   * The frame for {@code request}, charged to the memory budget while the stream holds it: parsed, or
+   * answered at once (refused, or dropped under LATEST when the budget cannot hold it). Null when the
+   * stream had to end (BLOCK, and no memory for the frame). Called under the lock.
+   */
+  private StreamFrame arrive(ClassifyStreamRequest request) {
     long now = System.nanoTime();
+    MemoryBudget.Reservation held = budget.tryReserve(request.getSerializedSize());
+    if (held == null) {
+      String full = "the server's memory budget is taken by other calls (" + (budget.usedBytes() >> 20) + " of "
+          + (budget.limitBytes() >> 20) + " MiB in use)";
+      if (!settings.latest()) {
+        end(Status.RESOURCE_EXHAUSTED.withDescription("frame " + request.getFrameId() + ": " + full
+            + "; under BLOCK every frame must be classified, so the stream ends: retry later or use LATEST"));
+        return null;
+      }
+      StreamFrame dropped = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, null);
+      dropped.answerDropped();
+      return dropped;
+    }
     try {
-      return new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, parser.parse(request));
+      StreamFrame frame = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now,
+          parser.parse(request.getImagesList(), request.getTopK()));
+      frame.hold(held);
+      return frame;
     } catch (StatusException e) {
+      held.close();
       StreamFrame refused = new StreamFrame(request.getFrameId(), request.getCaptureTimeUs(), now, null);
       refused.answerError(e.getStatus().getDescription());
       return refused;
@@ -184,7 +216,7 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
     if (halfClosed) {
       if (outbox.size() == 0 && out.isReady()) {
         ended = true;
-        out.onNext(ClassifyResponse.newBuilder().setSummary(stats.summary()).build());
+        out.onNext(ClassifyStreamResponse.newBuilder().setSummary(stats.summary()).build());
         out.onCompleted();
       }
     } else {
@@ -204,7 +236,11 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
   private void submit(List<StreamFrame> frames) {
     for (StreamFrame frame : frames) {
       try {
-        RequestParser.Parsed parsed = frame.parsed;
+        RequestParser.Parsed parsed;
+        synchronized (lock) {
+          parsed = frame.parsed;
+          frame.releaseHeld(); // the pipeline charges the images from here on
+        }
         pipeline.classify(parsed.images(), parsed.topK(), scope)
             .whenComplete((results, failure) -> classified(frame, parsed, results, failure));
       } catch (RuntimeException e) {
@@ -222,17 +258,18 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
       }
       inFlight--;
       if (failure == null) {
-        frame.answer(ProtoMapping.response(parsed.ids(), results).toBuilder(), FrameStatus.FRAME_STATUS_OK);
+        frame.answer(ClassifyStreamResponse.newBuilder().addAllResults(ProtoMapping.classifications(parsed.ids(), results)),
+            FrameStatus.FRAME_STATUS_OK);
       } else {
         Throwable cause = StatusMapper.unwrap(failure);
-        if (cause instanceof ImageRejectedException) {
+        if (cause instanceof ImageRejectedException
+            || cause instanceof SchedulingException e && e.reason() == SchedulingException.Reason.TOO_LARGE) {
           frame.answerError(cause.getMessage());
-        } else if (settings.latest() && cause instanceof SchedulingException e
-            && e.reason() == SchedulingException.Reason.QUEUE_FULL) {
-          // The server is over its limit: under LATEST a frame not classified is a frame dropped.
+        } else if (settings.latest() && cause instanceof SchedulingException e && isTransient(e.reason())) {
+          // The server is over a transient limit: under LATEST a frame not classified is a frame dropped.
           frame.answerDropped();
         } else {
-          // Under BLOCK, a full queue breaks the promise to classify every frame: end the stream with
+          // Under BLOCK, a full server breaks the promise to classify every frame: end the stream with
           // RESOURCE_EXHAUSTED rather than wait (the client should back off or choose LATEST). Engine
           // failures, deadlines and shutdown end it too: nothing was wrong with the frame.
           Status status = StatusMapper.toStatus(failure);
@@ -243,6 +280,11 @@ final class StreamSession implements StreamObserver<ClassifyRequest> {
       toSubmit = pump();
     }
     submit(toSubmit);
+  }
+
+  private static boolean isTransient(SchedulingException.Reason reason) {
+    return reason == SchedulingException.Reason.QUEUE_FULL || reason == SchedulingException.Reason.MEMORY_FULL
+        || reason == SchedulingException.Reason.OVERLOADED;
   }
 
   /** Ends the stream with {@code status}, dropping what it holds. Called under the lock. */

@@ -20,10 +20,10 @@ class BuiltinModelTest {
   void ensure_generatesTheLargeModelOnceAndReusesIt(@TempDir Path temp) throws IOException {
     Path cache = temp.resolve("cache/models"); // does not exist yet
 
-    Path first = BuiltinModel.ensure(cache);
+    Path first = BuiltinModelFile.ensure(cache);
 
     assertThat(first).isEqualTo(cache.resolve(
-        "mobilenetv3-large-224-seed" + BuiltinModel.SEED + "-v" + BuiltinModel.GENERATOR_VERSION + ".onnx"));
+        "mobilenetv3-large-224-seed" + BuiltinModelFile.SEED + "-v" + BuiltinModelFile.GENERATOR_VERSION + ".onnx"));
     ModelProto model;
     try (InputStream in = Files.newInputStream(first)) {
       model = ModelProto.parseFrom(in);
@@ -31,7 +31,7 @@ class BuiltinModelTest {
     assertThat(model.getMetadataPropsList())
         .anySatisfy(e -> {
           assertThat(e.getKey()).isEqualTo(MetadataKeys.SEED);
-          assertThat(e.getValue()).isEqualTo(Long.toString(BuiltinModel.SEED));
+          assertThat(e.getValue()).isEqualTo(Long.toString(BuiltinModelFile.SEED));
         });
     assertThat(model.getDocString()).startsWith("MobileNetV3-Large (width 1.0, 224x224, 1000 classes");
 
@@ -40,7 +40,7 @@ class BuiltinModelTest {
     Files.setLastModifiedTime(first, past);
     Object inode = Files.readAttributes(first, BasicFileAttributes.class).fileKey();
 
-    Path second = BuiltinModel.ensure(cache);
+    Path second = BuiltinModelFile.ensure(cache);
 
     assertThat(second).isEqualTo(first);
     BasicFileAttributes after = Files.readAttributes(second, BasicFileAttributes.class);

@@ -1,4 +1,4 @@
-package io.mobiserve.server;
+package io.mobiserve.server.stream;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -11,8 +11,8 @@ import io.grpc.ServerInterceptor;
  * Puts the {@value StreamSettings#POLICY_HEADER} call header into the call's Context, for clients that
  * choose a stream's policy when they open it (gRPC metadata) rather than in its first message.
  */
-final class StreamPolicyHeader implements ServerInterceptor {
-  static final Metadata.Key<String> HEADER =
+public final class StreamPolicyHeader implements ServerInterceptor {
+  public static final Metadata.Key<String> HEADER =
       Metadata.Key.of(StreamSettings.POLICY_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> POLICY = Context.key("mobiserve.stream-policy");
 
@@ -27,7 +27,7 @@ final class StreamPolicyHeader implements ServerInterceptor {
   }
 
   /** The current call's header value, or null when it has none. */
-  static String current() {
+  public static String current() {
     return POLICY.get();
   }
 }

@@ -6,15 +6,18 @@ import io.mobiserve.batching.Priority;
 import io.mobiserve.pipeline.CallScope;
 import java.util.concurrent.TimeUnit;
 
-/** Carries a gRPC call's deadline and cancellation into the pipeline, which knows nothing of gRPC. */
-final class CallScopes {
-  private CallScopes() {}
+/**
+ * The {@link CallScope} of a gRPC call: carries its deadline and cancellation into the pipeline, which knows
+ * nothing of gRPC.
+ */
+public final class GrpcCallScope {
+  private GrpcCallScope() {}
 
   /**
    * @param priority LIVE for stream frames, BULK for unary requests
    * @param source who is calling: the peer's address, or a stream's own name
    */
-  static CallScope of(Context context, Priority priority, String source) {
+  public static CallScope of(Context context, Priority priority, String source) {
     Deadline deadline = context.getDeadline();
     long deadlineNanos = deadline == null
         ? Long.MAX_VALUE
