@@ -5,10 +5,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.mobiserve.api.v1.StreamPolicy;
 import io.mobiserve.bench.Arrivals;
+import io.mobiserve.bench.BareOrtTarget;
 import io.mobiserve.bench.Bench;
 import io.mobiserve.bench.BenchImage;
 import io.mobiserve.bench.BenchInputs;
 import io.mobiserve.bench.BenchReport;
+import io.mobiserve.bench.EngineTarget;
 import io.mobiserve.bench.GoodputSource;
 import io.mobiserve.bench.GrpcTarget;
 import io.mobiserve.bench.HtmlReport;
@@ -24,8 +26,11 @@ import io.mobiserve.bench.Step;
 import io.mobiserve.bench.StepResult;
 import io.mobiserve.bench.StepTiming;
 import io.mobiserve.engine.EngineException;
+import io.mobiserve.engine.onnxruntime.BareOrtLoop;
 import io.mobiserve.model.ModelSpec;
+import io.mobiserve.runtime.Backend;
 import io.mobiserve.runtime.BackendChoice;
+import io.mobiserve.runtime.EngineSet;
 import io.mobiserve.runtime.FailoverTally;
 import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
@@ -37,6 +42,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,6 +78,12 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--in-process", description = "Send the load straight to the model in this JVM (no gRPC, no server), with serve's settings: the ceiling to compare a server with.")
   boolean inProcess;
+
+  @Option(names = "--engine-only", description = "Run the engine alone in this JVM (no batcher, no preprocessing, no gRPC): each request is one batch of --batch ready tensors, on one of --instances engine instances. The ceiling an in-process or server run is compared with.")
+  boolean engineOnly;
+
+  @Option(names = "--bare", description = "With --engine-only: a bare ONNX Runtime loop (one session.run over a tensor made once) instead of mobiserve's engine, for the engine's overhead.")
+  boolean bare;
 
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   LoadMode mode = new LoadMode();
@@ -164,6 +176,9 @@ final class BenchCommand implements Callable<Integer> {
     validate();
     StepTiming timing = timing();
     PrintWriter out = spec.commandLine().getOut();
+    if (engineOnly) {
+      return engineOnly(timing, out);
+    }
     if (inProcess) {
       return inProcess(timing, out);
     }
@@ -226,6 +241,51 @@ final class BenchCommand implements Callable<Integer> {
     } finally {
       runtime.close();
     }
+  }
+
+  private int engineOnly(StepTiming timing, PrintWriter out) throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    RuntimeConfig config = runtimeOptions.toConfig(cores, ServerLimits.DEFAULT.image());
+    ModelSpec spec = modelOptions.resolve();
+    if (bare) {
+      if (config.backend() != Backend.CPU) {
+        throw new ConfigurationException("--bare runs ONNX Runtime on the CPU: add --backend cpu");
+      }
+      List<BareOrtLoop> loops = new ArrayList<>();
+      try {
+        for (int i = 0; i < config.instances(); i++) {
+          loops.add(BareOrtLoop.open(spec, batch, config.cpu()));
+        }
+      } catch (EngineException e) {
+        loops.forEach(BareOrtLoop::close);
+        throw new IllegalStateException("the bare loop could not start: " + e.getMessage(), e);
+      }
+      ModelUnderTest model = engineModel(spec, "onnxruntime-cpu (bare loop)", batch);
+      try (LoadTarget loop = new BareOrtTarget(loops)) {
+        return runAndReport(steps(loop), timing, model, "bare onnxruntime loop",
+            BenchInputs.generated(InputKind.TENSOR, 1, 1, model), GoodputSource.NONE, out);
+      }
+    }
+    try (EngineSet engines = EngineSet.open(spec, config, BackendChoice.choose(config))) {
+      ModelUnderTest model = engineModel(spec, engines.engines().get(0).info().backend(), engines.batches().max());
+      checkBatch(model);
+      if (batch > engines.batches().max()) {
+        throw new ConfigurationException("--batch " + batch + " is over the engine's max batch of "
+            + engines.batches().max() + " (--max-batch)");
+      }
+      List<BenchImage> inputs = BenchInputs.generated(InputKind.TENSOR, 1, 1, model);
+      List<BenchImage.Tensor> tensors = inputs.stream().map(BenchImage.Tensor.class::cast).toList();
+      try (LoadTarget target = new EngineTarget(engines.engines(), tensors, batch)) {
+        return runAndReport(steps(target), timing, model, "engine-only", inputs, GoodputSource.NONE, out);
+      }
+    } catch (EngineException e) {
+      throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
+    }
+  }
+
+  private static ModelUnderTest engineModel(ModelSpec spec, String backend, int maxBatch) {
+    return new ModelUnderTest(spec.name(), spec.architecture(), backend, spec.input(), spec.preprocessing(),
+        spec.classes(), maxBatch, ServerLimits.DEFAULT.maxImagesPerRequest());
   }
 
   private List<Step> steps(LoadTarget load) {
@@ -312,6 +372,12 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void validate() {
+    if (bare && !engineOnly) {
+      throw new ConfigurationException("--bare goes with --engine-only");
+    }
+    if (engineOnly && (mode.streams != null || mode.rate != null)) {
+      throw new ConfigurationException("--engine-only runs closed loops (--concurrency): no --streams or --rate");
+    }
     if (inProcess && mode.streams != null) {
       throw new ConfigurationException("--streams needs a server (ClassifyStream is a gRPC call); drop --in-process");
     }

@@ -46,7 +46,7 @@ final class RuntimeOptions {
   @Option(names = "--max-batch", defaultValue = "16", description = "Most images in one engine batch; 1 turns batching off (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
-  @Option(names = "--max-queue-delay-us", defaultValue = "1000", description = "Longest an image waits for a fuller batch, µs; 0 never waits (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-queue-delay-us", defaultValue = "0", description = "Longest an image waits for a fuller batch while an engine instance is free, µs; 0 sends at once, and batches still fill while every instance is busy (default: ${DEFAULT-VALUE}).")
   long maxQueueDelayMicros;
 
   @Option(names = "--preferred-batch", split = ",", paramLabel = "N[,N...]", description = "Batch sizes sent at once when reached, e.g. 4,8,16 (default: none).")
@@ -60,6 +60,9 @@ final class RuntimeOptions {
 
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads per instance (default: cores / instances).")
   Integer threads;
+
+  @Option(names = "--ort-spinning", description = "ONNX Runtime's threads spin between operators instead of sleeping: faster for a lone engine, slower when the server's other threads need the cores (default: off).")
+  boolean ortSpinning;
 
   @Option(names = "--memory-budget-mb", paramLabel = "MIB", description = "Most memory calls may make the server hold at once (their images, decode buffers, model inputs); beyond it calls get RESOURCE_EXHAUSTED before anything is decoded (default: a quarter of the smaller of the JVM's heap and direct-memory limits, 64 to 1024 MiB).")
   Long memoryBudgetMb;
@@ -104,7 +107,7 @@ final class RuntimeOptions {
           .backend(backend)
           .fallback(fallback)
           .tensorRt(tensorRtOptions())
-          .cpu(new OrtEngineOptions(threadsPerInstance(cores)))
+          .cpu(new OrtEngineOptions(threadsPerInstance(cores), ortSpinning))
           .instances(instances)
           .maxBatch(maxBatch)
           .preferredBatchSizes(new TreeSet<>(preferredBatchSizes))

@@ -22,7 +22,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.SortedSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -108,42 +107,15 @@ public final class ModelRuntime implements AutoCloseable {
    */
   public static ModelRuntime start(ModelSpec model, RuntimeConfig config, BackendChoice backend,
       RuntimeListener listener) throws EngineException {
-    BatchSizes batches = BatchSizes.decide(config.maxBatch(), config.preferredBatchSizes(), model.fixedBatch());
+    EngineSet engines = EngineSet.open(model, config, backend);
+    BatchSizes batches = engines.batches();
     BatchingConfig batching = batchingConfig(config, batches);
     log.info("batching: max batch {}{}, preferred {}, max queue delay {} µs, max queued images {}", batches.max(),
         batches.max() < config.maxBatch()
             ? " (" + config.maxBatch() + " requested; the model fixes its batch at " + batches.max() + ")" : "",
         batching.preferredBatchSizes(), TimeUnit.NANOSECONDS.toMicros(batching.maxQueueDelayNanos()),
         batching.maxQueuedImages());
-    List<InferenceEngine> engines;
-    BackendChoice started = backend;
-    try {
-      engines = createEngines(model, backend, batches, config.instances());
-    } catch (EngineException | RuntimeException | LinkageError e) {
-      String failure = e.getMessage() == null ? e.toString() : e.getMessage();
-      Optional<BackendChoice> cpu = backend.afterStartFailure(failure);
-      if (cpu.isEmpty()) {
-        throw e;
-      }
-      log.warn("the TensorRT engine could not start, so the CPU serves instead: {}", failure);
-      started = cpu.get();
-      engines = createEngines(model, started, batches, config.instances());
-    }
-    return new ModelRuntime(model, config, started, engines, batching, listener);
-  }
-
-  private static List<InferenceEngine> createEngines(ModelSpec model, BackendChoice backend, BatchSizes batches,
-      int instances) throws EngineException {
-    List<InferenceEngine> engines = new ArrayList<>();
-    try {
-      for (int i = 0; i < instances; i++) {
-        engines.add(backend.factory().create(model, batches));
-      }
-    } catch (EngineException | RuntimeException | LinkageError e) {
-      engines.forEach(InferenceEngine::close);
-      throw e;
-    }
-    return engines;
+    return new ModelRuntime(model, config, engines.backend(), engines.engines(), batching, listener);
   }
 
   /** The batcher's settings: the decided batch sizes, and the preferred sizes that fit them. */

@@ -114,7 +114,8 @@ public record RuntimeConfig(
   /**
    * Builds a {@link RuntimeConfig}. Defaults: backend auto with the CPU fallback; TensorRT with automatic
    * precision, the user's engine cache, 1 GiB of workspace, GPU 0; ONNX Runtime with a thread per core;
-   * one instance; max batch 16, no preferred sizes, 1 ms max queue delay, 1024 queued images; a
+   * one instance; max batch 16, no preferred sizes, no queue delay (a batch leaves as soon as an instance is
+   * free: under load it fills while every instance is busy), 1024 queued images; a
    * preprocessing thread per core and 1024 images waiting for one; the default image limits; the memory
    * budget {@link io.mobiserve.pipeline.MemoryBudget#defaultLimitBytes()} derives from the JVM's limits.
    */
@@ -127,7 +128,7 @@ public record RuntimeConfig(
     private int instances = 1;
     private int maxBatch = 16;
     private SortedSet<Integer> preferredBatchSizes = new TreeSet<>();
-    private Duration maxQueueDelay = Duration.ofMillis(1);
+    private Duration maxQueueDelay = Duration.ZERO;
     private int maxQueuedImages = 1024;
     private int preprocessThreads = Runtime.getRuntime().availableProcessors();
     private int preprocessQueue = 1024;

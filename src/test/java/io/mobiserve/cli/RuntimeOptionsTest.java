@@ -53,7 +53,7 @@ class RuntimeOptionsTest {
     assertThat(config.instances()).isEqualTo(1);
     assertThat(config.cpu().intraOpThreads()).isEqualTo(CORES);
     assertThat(config.preprocessThreads()).isEqualTo(CORES);
-    assertThat(config.maxQueueDelay()).isEqualTo(Duration.ofMillis(1));
+    assertThat(config.maxQueueDelay()).isEqualTo(Duration.ZERO);
   }
 
   @Test

@@ -4,7 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.OrtSession.SessionOptions;
 import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
@@ -34,8 +33,7 @@ import java.util.Map;
  * only the real rows are returned.
  */
 public final class OrtEngine implements InferenceEngine {
-  /** ORT allows one environment per process; every session in this JVM shares it. */
-  private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+  private static final OrtEnvironment ENV = OrtSessions.ENV;
 
   /** The backend's name in {@link EngineInfo}, logs, metrics and ModelInfo. */
   public static final String BACKEND = "onnxruntime-cpu";
@@ -89,32 +87,12 @@ public final class OrtEngine implements InferenceEngine {
           + spec.fixedBatch().getAsInt());
     }
     OrtSession session = null;
-    try (SessionOptions sessionOptions = sessionOptions(options)) {
-      session = ENV.createSession(spec.onnxFile().toString(), sessionOptions);
+    try {
+      session = OrtSessions.open(spec.onnxFile(), options);
       return new OrtEngine(session, spec, batches.max());
     } catch (OrtException e) {
       closeQuietly(session);
       throw new EngineException(BACKEND + ": cannot open " + spec.onnxFile() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static SessionOptions sessionOptions(OrtEngineOptions options) throws OrtException {
-    SessionOptions sessionOptions = new SessionOptions();
-    try {
-      sessionOptions.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
-      sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-      // One batch at a time per session: parallelism comes from intra-op threads and from running
-      // several engines, so inter-op threads would only compete for the same cores.
-      sessionOptions.setInterOpNumThreads(1);
-      sessionOptions.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
-      sessionOptions.setCPUArenaAllocator(true);
-      // ORT's worker threads spin between operators by default, which takes the cores away from the
-      // threads that receive, decode and answer requests in the same process.
-      sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
-      return sessionOptions;
-    } catch (OrtException | RuntimeException e) {
-      sessionOptions.close();
-      throw e;
     }
   }
 
