@@ -2,10 +2,10 @@
  * mobiserve's GPU preprocessing: a batch of raw 8-bit HWC frames (RGB or BGR) becomes the model's
  * normalized CHW input, written straight into a device buffer (a TensorRT engine's input binding).
  *
- * Per image: bilinear resize of the short side (OpenCV INTER_LINEAR geometry, computed in float),
- * torchvision's centre crop with zero padding where the crop is larger than the resized image
- * (the geometry comes from the caller: io.mobiserve.preprocess.CropGeometry), then
- * (v / 255 - mean[c]) / std[c] in the model's channel order.
+ * Per image: resize of the short side as the CPU pipeline does it with OpenCV — INTER_AREA (a box
+ * filter) when shrinking, INTER_LINEAR when enlarging, computed in float — torchvision's centre crop with
+ * zero padding where the crop is larger than the resized image (the geometry comes from the caller:
+ * io.mobiserve.preprocess.CropGeometry), then (v / 255 - mean[c]) / std[c] in the model's channel order.
  *
  * One kernel launch covers the whole batch. Every function is asynchronous on `stream` and returns the
  * launch's error (cudaSuccess when it was queued); the descriptors and pixels must stay valid until
@@ -32,7 +32,7 @@ extern "C" {
 
 /*
  * One image of a batch. The layout is fixed (56 bytes, offsets below) because Java writes these
- * records into a byte buffer (io.mobiserve.engine.tensorrt.kernels.ImageDescriptor) and copies the
+ * records into a byte buffer (io.mobiserve.engine.tensorrt.frames.ImageDescriptor) and copies the
  * array to the device; mobiserve_image_descriptor_size() lets it check that both sides agree.
  */
 typedef struct mobiserve_image_descriptor {

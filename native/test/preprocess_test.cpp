@@ -1,8 +1,12 @@
-// Runs the preprocessing kernels on the GPU over random frames and compares them with the C++ CPU
-// reference (preprocess_reference.cpp).
+// Checks the preprocessing kernels against the C++ CPU reference (preprocess_reference.cpp), over random
+// frames that shrink, enlarge, are only cropped or padded, in both channel orders:
+//   1. on the host, with or without a GPU: the kernel's own per-pixel math (preprocess_pixel.cuh, the
+//      __host__ __device__ functions the kernel calls) run on the CPU;
+//   2. on the GPU, when there is one: the kernels themselves, float and half, one launch per batch.
 //
-// Exit codes: 0 every case within tolerance, 1 a mismatch, 2 a CUDA error,
-// 77 no usable CUDA device (skipped: nothing was checked).
+// Usage: preprocess_test [--host-only]
+// Exit codes: 0 every check within tolerance, 1 a mismatch, 2 a CUDA error, 77 the host checks passed
+// but there is no usable CUDA device (the kernels themselves were not run; --host-only never returns 77).
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "mobiserve_preprocess.h"
+#include "preprocess_pixel.cuh"
 #include "preprocess_reference.h"
 
 namespace {
@@ -25,6 +30,9 @@ constexpr int kCudaError = 2;
 constexpr int kSkipped = 77;
 
 constexpr double kFloatTolerance = 1e-3;
+// The kernel's math and the reference add the same float products in the same order: on the host they
+// differ by rounding at most (on the device, fused multiply-adds may round differently; kFloatTolerance).
+constexpr double kHostTolerance = 1e-5;
 
 // Half keeps 11 significant bits: allow one unit in the last place of the value on top of the float bound.
 double half_tolerance(float reference) { return kFloatTolerance + std::fabs(reference) / 1024.0; }
@@ -152,6 +160,46 @@ bool run(const Launch &launch, cudaStream_t stream) {
   return ok;
 }
 
+// The kernel's per-pixel math, run on the CPU over the launch's frames (host memory), against the reference.
+bool host_check(const Launch &launch) {
+  const size_t per_image = 3 * static_cast<size_t>(launch.out_height) * launch.out_width;
+  const size_t plane = static_cast<size_t>(launch.out_height) * launch.out_width;
+  const mobiserve::Normalization norm{{launch.norm.mean[0], launch.norm.mean[1], launch.norm.mean[2]},
+                                      {launch.norm.std[0], launch.norm.std[1], launch.norm.std[2]},
+                                      launch.norm.model_channel_order};
+  std::printf("%s (%d images, kernel math on the CPU)\n", launch.name.c_str(), static_cast<int>(launch.frames.size()));
+  bool ok = true;
+  std::vector<float> expected(per_image);
+  for (const Frame &f : launch.frames) {
+    reference::Geometry g = reference::crop_geometry(f.width, f.height, launch.short_side, launch.out_width,
+                                                     launch.out_height);
+    reference::preprocess(f.pixels.data(), f.width, f.height, f.row_pitch, f.channel_order, g, launch.norm,
+                          launch.out_height, launch.out_width, expected.data());
+    const mobiserve_image_descriptor img{f.pixels.data(), f.width, f.height, f.row_pitch, f.channel_order,
+                                         g.resized_width, g.resized_height, g.src_x, g.src_y, g.dst_x, g.dst_y,
+                                         g.copy_width, g.copy_height};
+    double max_diff = 0;
+    size_t failures = 0;
+    for (int y = 0; y < launch.out_height; y++) {
+      for (int x = 0; x < launch.out_width; x++) {
+        float actual[3];
+        mobiserve::preprocess_pixel(img, norm, x, y, actual);
+        for (int c = 0; c < 3; c++) {
+          double diff = std::fabs(static_cast<double>(actual[c]) - expected[c * plane + y * launch.out_width + x]);
+          if (!(diff <= kHostTolerance)) failures++;
+          if (!(diff <= max_diff)) max_diff = diff;
+        }
+      }
+    }
+    std::printf("  %-44s max |diff| %.3g  %s\n", f.name.c_str(), max_diff, failures == 0 ? "ok" : "FAIL");
+    if (failures != 0) {
+      std::printf("    %zu of %zu elements out of tolerance\n", failures, per_image);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 // Arguments the launcher must refuse without launching anything.
 bool refuses_bad_arguments(cudaStream_t stream) {
   float mean[3] = {0, 0, 0}, std_[3] = {1, 1, 1};
@@ -171,9 +219,11 @@ std::vector<Launch> launches() {
   const reference::Normalization imagenet_rgb{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}, MOBISERVE_RGB};
   const reference::Normalization odd_bgr{{0.406f, 0.5f, 0.485f}, {0.225f, 0.3f, 0.229f}, MOBISERVE_BGR};
   std::vector<Frame> mixed = {
-      Frame("shrink 640x480 RGB", 640, 480, MOBISERVE_RGB, 0, 1),
+      Frame("shrink 640x480 RGB (1.9x, area)", 640, 480, MOBISERVE_RGB, 0, 1),
+      Frame("shrink 1920x1080 BGR (swapped, 4.2x, area)", 1920, 1080, MOBISERVE_BGR, 0, 11),
+      Frame("shrink 300x257 RGB (1.2x, area)", 300, 257, MOBISERVE_RGB, 5, 12),
       Frame("enlarge 100x75 BGR (swapped)", 100, 75, MOBISERVE_BGR, 0, 2),
-      Frame("odd 333x517 RGB, row pitch +13 bytes", 333, 517, MOBISERVE_RGB, 13, 3),
+      Frame("odd 333x517 RGB, row pitch +13 bytes (area)", 333, 517, MOBISERVE_RGB, 13, 3),
       Frame("crop only 256x300 BGR (swapped)", 256, 300, MOBISERVE_BGR, 0, 4),
       Frame("tall 97x1001 RGB", 97, 1001, MOBISERVE_RGB, 0, 5),
       Frame("one pixel 1x1 BGR (swapped)", 1, 1, MOBISERVE_BGR, 0, 6),
@@ -181,6 +231,7 @@ std::vector<Launch> launches() {
   };
   std::vector<Frame> padded = {
       Frame("300x200 RGB (swapped): pads top and bottom", 300, 200, MOBISERVE_RGB, 0, 8),
+      Frame("450x300 RGB (swapped): 1.5x area, pads top and bottom", 450, 300, MOBISERVE_RGB, 0, 13),
       Frame("50x80 BGR: enlarges, pads left and right", 50, 80, MOBISERVE_BGR, 0, 9),
       Frame("199x199 BGR: enlarges, pads all sides", 199, 199, MOBISERVE_BGR, 0, 10),
   };
@@ -194,18 +245,26 @@ std::vector<Launch> launches() {
 
 }  // namespace
 
-int main() {
-  int devices = 0;
-  cudaError_t probe = cudaGetDeviceCount(&devices);
-  if (probe != cudaSuccess || devices == 0) {
-    std::printf("SKIPPED: no CUDA device (%s); nothing was checked\n",
-                probe != cudaSuccess ? cudaGetErrorName(probe) : "device count is 0");
-    return kSkipped;
-  }
+int main(int argc, char **argv) {
+  const bool host_only = argc > 1 && std::strcmp(argv[1], "--host-only") == 0;
   if (mobiserve_image_descriptor_size() != sizeof(mobiserve_image_descriptor)) {
     std::printf("FAIL: the library's descriptor is %zu bytes, the header's %zu\n", mobiserve_image_descriptor_size(),
                 sizeof(mobiserve_image_descriptor));
     return kMismatch;
+  }
+  bool host_ok = true;
+  for (const Launch &launch : launches()) {
+    if (!launch.half) host_ok = host_check(launch) && host_ok;  // half differs only in the device's store
+  }
+  std::printf(host_ok ? "host: PASS (the kernel's math on the CPU)\n" : "host: FAIL\n");
+  if (host_only || !host_ok) return host_ok ? kPass : kMismatch;
+
+  int devices = 0;
+  cudaError_t probe = cudaGetDeviceCount(&devices);
+  if (probe != cudaSuccess || devices == 0) {
+    std::printf("device: SKIPPED: no CUDA device (%s); the kernels themselves were not run\n",
+                probe != cudaSuccess ? cudaGetErrorName(probe) : "device count is 0");
+    return kSkipped;
   }
   try {
     cudaDeviceProp prop;
@@ -216,7 +275,7 @@ int main() {
     bool ok = refuses_bad_arguments(stream);
     for (const Launch &launch : launches()) ok = run(launch, stream) && ok;
     check(cudaStreamDestroy(stream), "cudaStreamDestroy");
-    std::printf(ok ? "PASS\n" : "FAIL\n");
+    std::printf(ok ? "device: PASS\n" : "device: FAIL\n");
     return ok ? kPass : kMismatch;
   } catch (const CudaFailure &e) {
     std::printf("CUDA ERROR: %s\n", e.what.c_str());

@@ -9,7 +9,7 @@ package io.mobiserve.preprocess;
  * region {@code [srcX, srcX + copyWidth) × [srcY, srcY + copyHeight)} of the resized image placed at
  * {@code (dstX, dstY)} of the crop, and zero pixels elsewhere.
  *
- * <p>Public because the GPU kernels (engine/tensorrt/kernels) take the same numbers, so CPU and GPU
+ * <p>Public because the GPU kernels (engine/tensorrt/frames) take the same numbers, so CPU and GPU
  * cannot disagree about where the crop is.
  *
  * @param resizedWidth width after the resize

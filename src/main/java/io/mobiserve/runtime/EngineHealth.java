@@ -10,7 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * turns degraded (the first instance degrades) and recovered (the last one recovers).
  *
  * <p>Also says whether the backend is accelerated at all: a runtime on the CPU is never degraded, but it
- * is not accelerated either.
+ * is not accelerated either; and whether the accelerated engine failed for good ({@link #restartRequired()}),
+ * in which case, without a fallback, nothing answers any more ({@link #answering()}).
  *
  * <p>Thread-safe. Watchers are called on the reporting engine's thread, one transition at a time, in
  * order, while this object's lock is held; the state's readers never take that lock, so a watcher may read
@@ -23,6 +24,7 @@ public final class EngineHealth implements EngineHealthListener {
   // Written under this object's lock, read without it: watchers read them while the lock is held elsewhere.
   private volatile int degradedInstances;
   private volatile String reason = "";
+  private volatile boolean restartRequired;
 
   private EngineHealth(boolean accelerated, String fallback) {
     this.accelerated = accelerated;
@@ -48,12 +50,17 @@ public final class EngineHealth implements EngineHealthListener {
     if (degradedInstances > 0) {
       watcher.degraded(reason);
     }
+    if (restartRequired) {
+      watcher.restartRequired(reason);
+    }
   }
 
   @Override
   public synchronized void degraded(String why) {
     degradedInstances++;
-    reason = why;
+    if (!restartRequired) { // the lost engine's reason stays: nothing else matters as much
+      reason = why;
+    }
     if (degradedInstances == 1) {
       watchers.forEach(watcher -> watcher.degraded(why));
     }
@@ -69,6 +76,17 @@ public final class EngineHealth implements EngineHealthListener {
       reason = "";
       watchers.forEach(EngineHealthListener::recovered);
     }
+  }
+
+  /** The first report wins and is passed on; the state never clears (the engine is never tried again). */
+  @Override
+  public synchronized void restartRequired(String why) {
+    if (restartRequired) {
+      return;
+    }
+    restartRequired = true;
+    reason = why;
+    watchers.forEach(watcher -> watcher.restartRequired(why));
   }
 
   @Override
@@ -96,6 +114,19 @@ public final class EngineHealth implements EngineHealthListener {
     return reason;
   }
 
+  /** Whether the accelerated engine failed for good: only a restart of the process brings it back. */
+  public boolean restartRequired() {
+    return restartRequired;
+  }
+
+  /**
+   * Whether batches are still answered: false only once the accelerated engine failed for good and there
+   * is no fallback. The server's main health follows it, so that an orchestrator replaces the process.
+   */
+  public boolean answering() {
+    return !(restartRequired && fallback.isEmpty());
+  }
+
   /** Accelerated, and no instance degraded: what the accelerated health service reports as SERVING. */
   public boolean acceleratedAndHealthy() {
     return accelerated && degradedInstances == 0;
@@ -104,6 +135,7 @@ public final class EngineHealth implements EngineHealthListener {
   @Override
   public String toString() {
     return !accelerated ? "not accelerated"
+        : restartRequired ? "restart required: " + reason
         : degradedInstances > 0 ? "degraded: " + reason
         : "healthy";
   }

@@ -26,6 +26,14 @@ public interface EngineHealthListener {
    */
   void failedOver(int images);
 
+  /**
+   * The primary engine failed for good ({@link io.mobiserve.engine.UnrecoverableEngineException}): it is
+   * never tried again, and only a restart of the process brings it back. Follows {@link #degraded}.
+   *
+   * @param reason one sentence: which engine failed, how, and that a restart is required
+   */
+  default void restartRequired(String reason) {}
+
   /** Ignores everything. */
   EngineHealthListener NONE = new EngineHealthListener() {
     @Override

@@ -5,6 +5,7 @@ import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.UnrecoverableEngineException;
 import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * <p>After a failure the instance is <em>degraded</em>: batches go straight to the fallback, and the
  * primary is tried again after a back-off (1 s, doubling up to 60 s by default). A batch the primary runs
  * recovers the instance. Each transition is reported once to the {@link EngineHealthListener} and logged
- * once (WARN on degrading, INFO on recovering).
+ * once (WARN on degrading, INFO on recovering). A primary that fails with an
+ * {@link UnrecoverableEngineException} (a sticky CUDA error) is never tried again: the fallback serves for
+ * good, and the listener hears that a restart is required.
  *
  * <p>{@link #info()} always describes the primary — its backend and precision — whether or not the
  * instance is degraded: it names the backend that was configured. Whether the fallback is running now is
@@ -48,6 +51,7 @@ public final class FailoverEngine implements InferenceEngine {
 
   private volatile String degradedReason; // null while healthy
   private long retryAtNanos;
+  private boolean primaryLost; // after an unrecoverable failure: never tried again
 
   /**
    * @param primary the engine that runs batches while it works; closed with this one
@@ -102,7 +106,7 @@ public final class FailoverEngine implements InferenceEngine {
   @Override
   public Logits run(int batchSize) throws EngineException {
     String primaryFailure = degradedReason;
-    if (primaryFailure == null || nanoClock.getAsLong() - retryAtNanos >= 0) {
+    if (primaryFailure == null || (!primaryLost && nanoClock.getAsLong() - retryAtNanos >= 0)) {
       try {
         Logits logits = primary.run(batchSize);
         if (logits.batchSize() != batchSize) {
@@ -123,6 +127,9 @@ public final class FailoverEngine implements InferenceEngine {
   private String primaryFailed(Throwable failure) {
     String reason = primary.info().backend() + " failed: " + describe(failure);
     boolean wasHealthy = degradedReason == null;
+    if (failure instanceof UnrecoverableEngineException) {
+      return primaryLost(reason, wasHealthy, failure);
+    }
     long delay = backoff.nextDelayNanos();
     retryAtNanos = nanoClock.getAsLong() + delay;
     degradedReason = reason;
@@ -135,6 +142,19 @@ public final class FailoverEngine implements InferenceEngine {
     } else {
       log.info("{} still fails ({}); tried again in {}", primary.info().backend(), describe(failure), retry);
     }
+    return reason;
+  }
+
+  private String primaryLost(String failure, boolean wasHealthy, Throwable cause) {
+    String reason = failure + "; restart required: " + fallback.info().backend() + " serves until then";
+    primaryLost = true;
+    degradedReason = reason;
+    log.error("{} failed for good: {}; batches run on {} from now on; restart the server to use {} again",
+        primary.info().backend(), describe(cause), fallback.info().backend(), primary.info().backend());
+    if (wasHealthy) {
+      listener.degraded(reason);
+    }
+    listener.restartRequired(reason);
     return reason;
   }
 

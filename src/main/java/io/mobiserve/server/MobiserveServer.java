@@ -101,7 +101,10 @@ public final class MobiserveServer {
     accelerated.update();
   }
 
-  /** Keeps {@value #ACCELERATED_SERVICE_NAME}'s status in step with the engines' health. */
+  /**
+   * Keeps {@value #ACCELERATED_SERVICE_NAME}'s status in step with the engines' health, and the main status
+   * with whether they still answer.
+   */
   private final class AcceleratedStatus implements EngineHealthListener {
     private final EngineHealth engines;
 
@@ -113,6 +116,10 @@ public final class MobiserveServer {
     synchronized void update() {
       health.setStatus(ACCELERATED_SERVICE_NAME,
           engines.acceleratedAndHealthy() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+      if (!engines.answering()) {
+        health.setStatus("", ServingStatus.NOT_SERVING);
+        health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
+      }
     }
 
     @Override
@@ -127,6 +134,15 @@ public final class MobiserveServer {
 
     @Override
     public void failedOver(int images) {}
+
+    @Override
+    public void restartRequired(String reason) {
+      update();
+      if (!engines.answering()) {
+        log.error("health NOT_SERVING for good: {}; nothing falls back (--fallback none), so this server must be "
+            + "restarted", reason);
+      }
+    }
   }
 
   /**

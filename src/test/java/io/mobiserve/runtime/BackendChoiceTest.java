@@ -9,7 +9,6 @@ import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
-import io.mobiserve.engine.tensorrt.GpuDevice;
 import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.Labels;
@@ -30,7 +29,7 @@ class BackendChoiceTest {
   private static final TensorRtAvailability MISSING =
       new TensorRtAvailability(false, "libnvinfer.so.10: cannot open shared object file", Optional.empty());
   private static final TensorRtAvailability PRESENT = new TensorRtAvailability(
-      true, "TensorRT 10.15 on GPU 0", Optional.of(new GpuDevice(0, "NVIDIA H200", 9, 0, 141L << 30)));
+      true, "TensorRT 10.15 on GPU 0", Optional.of(new TensorRtAvailability.CudaDevice(0, "NVIDIA H200", 9, 0, 141L << 30)));
 
   /** Answers {@code value} for every image, or throws a CUDA error. */
   private record FixedEngine(String backend, float value, boolean broken, FloatBuffer input)

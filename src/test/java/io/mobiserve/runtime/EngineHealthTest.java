@@ -23,6 +23,11 @@ class EngineHealthTest {
     public void failedOver(int images) {
       events.add("failed over " + images);
     }
+
+    @Override
+    public void restartRequired(String reason) {
+      events.add("restart required: " + reason);
+    }
   };
 
   @Test
@@ -72,5 +77,61 @@ class EngineHealthTest {
     assertThat(health.acceleratedAndHealthy()).isFalse();
     assertThat(health.fallback()).isEmpty();
     assertThat(health.degraded()).isFalse();
+  }
+
+  @Test
+  void restartRequired_withoutAFallback_meansNothingAnswers_andWatchersHearIt() {
+    EngineHealth health = EngineHealth.accelerated("");
+    health.watch(watcher);
+
+    health.degraded("gpu failed: code 700");
+    health.restartRequired("gpu failed: code 700; restart required");
+
+    assertThat(events).containsExactly("degraded: gpu failed: code 700",
+        "restart required: gpu failed: code 700; restart required");
+    assertThat(health.restartRequired()).isTrue();
+    assertThat(health.answering()).isFalse();
+    assertThat(health.degradedReason()).isEqualTo("gpu failed: code 700; restart required");
+  }
+
+  @Test
+  void restartRequired_withAFallback_stillAnswers() {
+    EngineHealth health = EngineHealth.accelerated("onnxruntime-cpu");
+
+    health.degraded("gpu failed: code 719");
+    health.restartRequired("gpu failed: code 719; restart required");
+
+    assertThat(health.restartRequired()).isTrue();
+    assertThat(health.answering()).isTrue();
+    assertThat(health.acceleratedAndHealthy()).isFalse();
+  }
+
+  @Test
+  void restartRequired_isToldToALateWatcher_andOtherInstancesRecoveringDoNotClearIt() {
+    EngineHealth health = EngineHealth.accelerated("");
+    health.degraded("instance 1: out of memory");
+    health.degraded("instance 0: code 700");
+    health.restartRequired("instance 0: code 700; restart required");
+    health.recovered(); // instance 1
+    health.degraded("instance 2: out of memory");
+
+    health.watch(watcher);
+
+    assertThat(events).containsExactly("degraded: instance 0: code 700; restart required",
+        "restart required: instance 0: code 700; restart required");
+    assertThat(health.degraded()).isTrue();
+    assertThat(health.answering()).isFalse();
+  }
+
+  @Test
+  void healthyOrMerelyDegraded_answers() {
+    EngineHealth health = EngineHealth.accelerated("");
+    assertThat(health.answering()).isTrue();
+
+    health.degraded("gpu failed: out of memory");
+
+    assertThat(health.answering()).isTrue();
+    assertThat(health.restartRequired()).isFalse();
+    assertThat(EngineHealth.unaccelerated().answering()).isTrue();
   }
 }

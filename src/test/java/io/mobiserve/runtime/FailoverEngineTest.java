@@ -9,6 +9,7 @@ import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.UnrecoverableEngineException;
 import io.mobiserve.testing.EngineRuns;
 import java.nio.FloatBuffer;
 import java.time.Duration;
@@ -104,6 +105,11 @@ class FailoverEngineTest {
     @Override
     public void failedOver(int images) {
       failedOverImages += images;
+    }
+
+    @Override
+    public void restartRequired(String reason) {
+      events.add("restart required: " + reason);
     }
   }
 
@@ -243,6 +249,53 @@ class FailoverEngineTest {
     EngineRuns.run(engine, batch(1, 0f), 1);
 
     assertThat(engine.degraded()).isFalse();
+  }
+
+  @Test
+  void unrecoverablePrimaryFailure_servesOnTheFallbackForGood_neverRetryingThePrimary() throws EngineException {
+    gpu.throwEngine = new UnrecoverableEngineException("cudaErrorIllegalAddress, code 700; sticky");
+
+    Logits logits = EngineRuns.run(engine, batch(2, 5f), 2);
+    gpu.heal(); // whatever the GPU would say now, its CUDA context is gone: it must not be asked
+    for (int minute = 0; minute < 10; minute++) {
+      advance(Duration.ofMinutes(1));
+      assertThat(EngineRuns.run(engine, batch(1, 0f), 1).row(0)[0]).isEqualTo(2f);
+    }
+
+    assertThat(logits.row(1)).containsExactly(2f, 5f);
+    assertThat(gpu.calls).isEqualTo(1);
+    assertThat(cpu.calls).isEqualTo(11);
+    assertThat(engine.degraded()).isTrue();
+    assertThat(engine.degradedReason()).contains("cudaErrorIllegalAddress").contains("restart required");
+  }
+
+  @Test
+  void unrecoverableFailure_isReportedAsDegradedThenRestartRequired_once() throws EngineException {
+    gpu.throwEngine = new UnrecoverableEngineException("code 719");
+
+    EngineRuns.run(engine, batch(1, 0f), 1);
+    EngineRuns.run(engine, batch(1, 0f), 1);
+
+    assertThat(listener.events).hasSize(2);
+    assertThat(listener.events.get(0)).startsWith("degraded: gpu failed: code 719");
+    assertThat(listener.events.get(1)).startsWith("restart required: gpu failed: code 719");
+  }
+
+  @Test
+  void unrecoverableFailureOnARetry_stopsTheRetries() throws EngineException {
+    gpu.fail("cudaErrorMemoryAllocation");
+    EngineRuns.run(engine, batch(1, 0f), 1);
+    gpu.throwEngine = new UnrecoverableEngineException("cudaErrorLaunchFailure, code 719");
+    advance(Duration.ofSeconds(1));
+    EngineRuns.run(engine, batch(1, 0f), 1); // the retry meets the sticky error
+
+    advance(Duration.ofHours(1));
+    EngineRuns.run(engine, batch(1, 0f), 1);
+
+    assertThat(gpu.calls).isEqualTo(2);
+    assertThat(engine.degradedReason()).contains("code 719").contains("restart required");
+    assertThat(listener.events).containsExactly("degraded: gpu failed: cudaErrorMemoryAllocation",
+        "restart required: " + engine.degradedReason());
   }
 
   @Test

@@ -11,7 +11,6 @@ import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
-import io.mobiserve.engine.tensorrt.GpuDevice;
 import io.mobiserve.engine.tensorrt.TensorRtAvailability;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
@@ -31,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class ModelRuntimeStartTest {
   private static final TensorRtAvailability PRESENT = new TensorRtAvailability(
-      true, "TensorRT 10.15 on GPU 0", Optional.of(new GpuDevice(0, "NVIDIA H200", 9, 0, 141L << 30)));
+      true, "TensorRT 10.15 on GPU 0", Optional.of(new TensorRtAvailability.CudaDevice(0, "NVIDIA H200", 9, 0, 141L << 30)));
   private static final String BUILD_FAILURE =
       "TensorRT could not parse model.onnx: 1 error: node 12 (HardSigmoid 'se/act'): unsupported";
   private static final RuntimeConfig CONFIG = RuntimeConfig.builder().backend(Backend.CPU).maxBatch(8).build();

@@ -7,6 +7,7 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
+import io.mobiserve.engine.UnrecoverableEngineException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,9 @@ class WatchedEngineTest {
   /** Fails while {@link #broken}, else answers one logit per image. */
   private static class SwitchableEngine implements InferenceEngine {
     boolean broken;
+    boolean lost;
     boolean closed;
+    int calls;
     private final FloatBuffer input = FloatBuffer.allocate(4);
 
     @Override
@@ -27,6 +30,10 @@ class WatchedEngineTest {
 
     @Override
     public Logits run(int batchSize) throws EngineException {
+      calls++;
+      if (lost) {
+        throw new UnrecoverableEngineException("cudaErrorLaunchFailure, code 719; sticky");
+      }
       if (broken) {
         throw new EngineException("cudaErrorIllegalAddress");
       }
@@ -62,6 +69,11 @@ class WatchedEngineTest {
     public void failedOver(int images) {
       seen.add("failed over " + images);
     }
+
+    @Override
+    public void restartRequired(String reason) {
+      seen.add("restart required: " + reason);
+    }
   }
 
   private final SwitchableEngine gpu = new SwitchableEngine();
@@ -81,6 +93,39 @@ class WatchedEngineTest {
     assertThat(watched.run(2).batchSize()).isEqualTo(2);
 
     assertThat(transitions.seen).containsExactly("degraded: tensorrt-gpu failed: cudaErrorIllegalAddress", "recovered");
+  }
+
+  @Test
+  void unrecoverableFailure_failsEveryLaterBatchWithoutAskingTheEngine_andRequiresARestart() {
+    gpu.lost = true;
+    assertThatThrownBy(() -> watched.run(2)).isInstanceOf(UnrecoverableEngineException.class)
+        .hasMessageContaining("code 719");
+    gpu.lost = false; // whatever the GPU would say now, its CUDA context is gone
+
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> watched.run(1))
+          .isInstanceOf(UnrecoverableEngineException.class)
+          .hasMessageContaining("code 719")
+          .hasMessageContaining("restart required");
+    }
+
+    assertThat(gpu.calls).isEqualTo(1);
+    assertThat(transitions.seen).containsExactly(
+        "degraded: tensorrt-gpu failed: cudaErrorLaunchFailure, code 719; sticky",
+        "restart required: tensorrt-gpu failed: cudaErrorLaunchFailure, code 719; sticky; restart required");
+  }
+
+  @Test
+  void unrecoverableFailure_afterATransientOne_isReportedOnceAsRestartRequired() {
+    gpu.broken = true;
+    assertThatThrownBy(() -> watched.run(1)).isInstanceOf(EngineException.class);
+    gpu.broken = false;
+    gpu.lost = true;
+    assertThatThrownBy(() -> watched.run(1)).isInstanceOf(UnrecoverableEngineException.class);
+    assertThatThrownBy(() -> watched.run(1)).isInstanceOf(UnrecoverableEngineException.class);
+
+    assertThat(transitions.seen).containsExactly("degraded: tensorrt-gpu failed: cudaErrorIllegalAddress",
+        "restart required: tensorrt-gpu failed: cudaErrorLaunchFailure, code 719; sticky; restart required");
   }
 
   @Test

@@ -14,9 +14,6 @@ import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
-import io.mobiserve.engine.EngineInfo;
-import io.mobiserve.engine.InferenceEngine;
-import io.mobiserve.engine.Logits;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.metrics.PrometheusMetrics;
@@ -27,10 +24,10 @@ import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.FailoverEngine;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.DisguisedGpuEngine;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.Scrape;
-import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,40 +44,6 @@ import org.junit.jupiter.api.Test;
 class FailoverEndToEndTest {
   private static final String CUDA_ERROR = "CUDA error 700: an illegal memory access was encountered";
 
-  /** A stand-in for the TensorRT engine: real logits while it works, a CUDA error while broken. */
-  private static final class FlakyGpuEngine implements InferenceEngine {
-    private final OrtEngine engine;
-    private final boolean[] broken;
-
-    FlakyGpuEngine(OrtEngine engine, boolean[] broken) {
-      this.engine = engine;
-      this.broken = broken;
-    }
-
-    @Override
-    public FloatBuffer input() {
-      return engine.input();
-    }
-
-    @Override
-    public Logits run(int batchSize) throws EngineException {
-      if (broken[0]) {
-        throw new EngineException(CUDA_ERROR);
-      }
-      return engine.run(batchSize);
-    }
-
-    @Override
-    public EngineInfo info() {
-      return new EngineInfo("tensorrt", "fp16");
-    }
-
-    @Override
-    public void close() {
-      engine.close();
-    }
-  }
-
   private final boolean[] gpuBroken = {true};
   private final AtomicLong now = new AtomicLong();
   private final PrometheusMetrics metrics = PrometheusMetrics.create();
@@ -92,7 +55,8 @@ class FailoverEndToEndTest {
   void start() throws Exception {
     ModelSpec model = OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none());
     OrtEngineOptions options = new OrtEngineOptions(1);
-    EngineFactory gpu = (m, batches) -> new FlakyGpuEngine(OrtEngine.open(m, batches, options), gpuBroken);
+    EngineFactory gpu = (m, batches) -> new DisguisedGpuEngine(OrtEngine.open(m, batches, options),
+        () -> gpuBroken[0] ? new EngineException(CUDA_ERROR) : null);
     EngineFactory cpu = (m, batches) -> OrtEngine.open(m, batches, options);
     // The warm-up batch already meets the broken GPU: the server starts degraded.
     server = new RunningServer(model, FailoverEngine.factory(gpu, cpu, now::get, health),

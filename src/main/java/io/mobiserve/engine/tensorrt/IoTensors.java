@@ -4,6 +4,9 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.model.ModelSpec;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks that a deserialized engine's inputs and outputs are the ones the {@link ModelSpec} promises —
@@ -11,6 +14,8 @@ import java.util.List;
  * stale or foreign engine fails at load, not with garbage logits at run time.
  */
 final class IoTensors {
+  private static final Logger LOG = LoggerFactory.getLogger(IoTensors.class);
+
   private IoTensors() {}
 
   /**
@@ -30,6 +35,22 @@ final class IoTensors {
 
   /** The names to bind. */
   record Binding(String inputName, String outputName) {}
+
+  /**
+   * {@link #validate} for a deserialized engine, read through the engine's own I/O queries. A mismatch is
+   * logged as a leak before it is thrown: a deserialized engine (its weights in GPU memory) cannot be freed
+   * from Java, so a plan that fails here stays allocated until the process exits.
+   */
+  static Binding validateOrReportLeak(Supplier<List<IoTensor>> engineTensors, ModelSpec model, BatchProfile profile)
+      throws EngineException {
+    try {
+      return validate(engineTensors.get(), model, profile);
+    } catch (EngineException e) {
+      LOG.warn("discarding a TensorRT engine for {} that does not match the model; its GPU memory stays allocated "
+          + "until the process exits (TensorRT engines cannot be freed from Java): {}", model.name(), e.getMessage());
+      throw e;
+    }
+  }
 
   static Binding validate(List<IoTensor> tensors, ModelSpec model, BatchProfile profile) throws EngineException {
     List<IoTensor> inputs = tensors.stream().filter(IoTensor::input).toList();

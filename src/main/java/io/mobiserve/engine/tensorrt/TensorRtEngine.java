@@ -4,35 +4,34 @@ import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.engine.InferenceEngine;
 import io.mobiserve.engine.Logits;
-import io.mobiserve.engine.tensorrt.kernels.ImageDescriptor;
-import io.mobiserve.engine.tensorrt.kernels.PreprocessKernels;
+import io.mobiserve.engine.UnrecoverableEngineException;
 import io.mobiserve.model.InputShape;
-import io.mobiserve.preprocess.BilinearPreprocessReference;
-import io.mobiserve.preprocess.ImageInput;
-import io.mobiserve.preprocess.ImageLimits;
-import io.mobiserve.preprocess.InvalidImageException;
+import io.mobiserve.model.ModelSpec;
 import java.nio.FloatBuffer;
-import java.util.List;
-import java.util.Optional;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.nvinfer.Dims4;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The GPU engine: one TensorRT execution context with its own CUDA stream and buffers, running a shared
- * deserialized engine. Create instances with {@link TensorRtEngineFactory}.
+ * The GPU engine: one TensorRT execution context with its own CUDA stream and buffers, running a
+ * {@link DeserializedEngine} shared with the model's other instances. Create instances with
+ * {@link TensorRtEngineFactory}.
  *
  * <p>As {@link InferenceEngine} requires, one instance runs one batch at a time; {@link #run} may be
  * called from any thread (it selects the instance's CUDA device on the calling thread first), but never
- * concurrently (with itself or {@link #inferFrames}), and {@link #close()} must not race with it.
+ * concurrently (with itself or {@link #run(int, DeviceInput)}), and {@link #close()} must not race with it.
  * {@link #info()} is safe from any thread.
  *
- * <p>Besides preprocessed tensors ({@link #run}), an instance takes raw frames ({@link #inferFrames}) and
- * preprocesses them on the GPU with the kernels of {@code native/}, where that library was built
- * ({@link #supportsFrames()}); the same rules apply to both.
+ * <p>Besides the batch in {@link #input()}, an instance runs input that other code queues on its stream
+ * straight into its device buffer ({@link #run(int, DeviceInput)}): the GPU frame path of {@code frames/}.
+ * A batch's work on the stream follows {@link BatchOnStream}: no failure leaves a copy in flight.
+ *
+ * <p>After a sticky CUDA error the instance is lost: it throws {@link UnrecoverableEngineException} at once
+ * from then on, its context is never returned to the pool, and no new instance of the model can start.
  *
  * <p>Input and output stay float32 for FP16 engines too: TensorRT keeps the ONNX model's I/O types.
  * Models whose batch dimension is fixed always run the fixed batch; only the real rows are returned.
@@ -40,63 +39,73 @@ import org.slf4j.LoggerFactory;
 public final class TensorRtEngine implements InferenceEngine {
   private static final Logger LOG = LoggerFactory.getLogger(TensorRtEngine.class);
   static final String BACKEND = "tensorrt-gpu";
-  /**
-   * The limits {@link #inferFrames} holds each frame to: the pixel limit applies to the frame and to its
-   * resized size, as for the CPU preprocessors.
-   */
-  public static final ImageLimits FRAME_LIMITS = ImageLimits.DEFAULT;
 
-  private final TensorRtModel model;
+  private final DeserializedEngine shared;
   private final IExecutionContext context;
-  private final CudaBuffers buffers;
+  private final CudaBuffer input;
+  private final CudaBuffer output;
+  private final FloatBuffer hostInput;
+  private final FloatBuffer hostOutput;
   private final CUstream_st stream;
   private final Dims4 inputDims;
   private final InputShape shape;
   private final int classes;
   private final EngineInfo info;
   private final int maxBatch;
-  /** Staging for {@link #inferFrames}, allocated on its first call. */
-  private FrameBuffers frameBuffers;
   private boolean closed;
+  private String lostReason; // after a sticky CUDA error
 
-  private TensorRtEngine(TensorRtModel model, IExecutionContext context, CudaBuffers buffers, CUstream_st stream) {
-    this.model = model;
+  private TensorRtEngine(DeserializedEngine shared, IExecutionContext context, CudaBuffer input, CudaBuffer output,
+      CUstream_st stream) {
+    this.shared = shared;
     this.context = context;
-    this.buffers = buffers;
+    this.input = input;
+    this.output = output;
+    this.hostInput = input.host().asFloatBuffer();
+    this.hostOutput = output.host().asFloatBuffer();
     this.stream = stream;
-    this.shape = model.spec().input();
-    this.classes = model.spec().classes();
+    this.shape = shared.spec().input();
+    this.classes = shared.spec().classes();
     this.inputDims = new Dims4(1, shape.channels(), shape.height(), shape.width());
-    this.info = new EngineInfo(BACKEND, model.precision().precision().label());
-    this.maxBatch = model.acceptedBatch();
+    this.info = new EngineInfo(BACKEND, shared.precision().precision().label());
+    this.maxBatch = shared.acceptedBatch();
   }
 
-  /** Borrows a context and allocates a stream and buffers for one instance of {@code model}. */
-  static TensorRtEngine open(TensorRtModel model) throws EngineException {
+  /** Borrows a context and allocates a stream and buffers for one instance of {@code shared}. */
+  static TensorRtEngine open(DeserializedEngine shared) throws EngineException {
     CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
-    IExecutionContext context = model.borrowContext();
-    CudaBuffers buffers = null;
+    cuda.check("cudaSetDevice(" + shared.deviceIndex() + ")", cudart.cudaSetDevice(shared.deviceIndex()));
+    IExecutionContext context = shared.borrowContext();
+    CudaBuffer input = null;
+    CudaBuffer output = null;
     CUstream_st stream = new CUstream_st();
     try {
-      buffers = new CudaBuffers(model.profile().inputBytes(), model.profile().outputBytes(model.spec().classes()));
+      input = CudaBuffer.allocate(CudaBuffer.CUDA, "input", shared.profile().inputBytes());
+      output = CudaBuffer.allocate(CudaBuffer.CUDA, "output", shared.profile().outputBytes(shared.spec().classes()));
       // Non-blocking: the legacy default stream (other libraries in the process) must not serialize us.
       cuda.check("cudaStreamCreateWithFlags", cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking));
-      IoTensors.Binding binding = model.binding();
+      IoTensors.Binding binding = shared.binding();
       // The addresses never change for this instance, and the context is ours until close().
-      if (!context.setTensorAddress(binding.inputName(), buffers.deviceInput())
-          || !context.setTensorAddress(binding.outputName(), buffers.deviceOutput())) {
+      if (!context.setTensorAddress(binding.inputName(), input.device())
+          || !context.setTensorAddress(binding.outputName(), output.device())) {
         throw new EngineException("TensorRT refused the tensor addresses for " + binding);
       }
-      return new TensorRtEngine(model, context, buffers, stream);
+      return new TensorRtEngine(shared, context, input, output, stream);
     } catch (EngineException | RuntimeException e) {
       if (!stream.isNull()) {
         cudart.cudaStreamDestroy(stream);
       }
-      if (buffers != null) {
-        buffers.close();
+      if (output != null) {
+        output.close();
       }
-      model.returnContext(context);
+      if (input != null) {
+        input.close();
+      }
+      if (e instanceof UnrecoverableEngineException) {
+        shared.lose(e.getMessage());
+      } else {
+        shared.returnContext(context);
+      }
       throw e;
     }
   }
@@ -104,120 +113,122 @@ public final class TensorRtEngine implements InferenceEngine {
   /** {@inheritDoc} Pinned host memory: the batch goes to the GPU from here in one asynchronous copy. */
   @Override
   public FloatBuffer input() {
-    return buffers.hostInput();
+    return hostInput;
   }
 
   @Override
   public Logits run(int batchSize) throws EngineException {
-    requireRunnable("run", batchSize);
-    CudaCheck cuda = selectDevice();
     // Padding rows of a fixed-batch model keep stale values: rows are independent and theirs are dropped.
-    long inputBytes = (long) model.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
-    cuda.check("cudaMemcpyAsync(input, " + inputBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
-        buffers.deviceInput(), buffers.pinnedInput(), inputBytes, cudart.cudaMemcpyHostToDevice, stream));
-    return runQueuedInput(batchSize);
-  }
-
-  /** True when {@link #inferFrames} can run here: the GPU preprocessing kernels' library loaded. */
-  public boolean supportsFrames() {
-    return PreprocessKernels.isAvailable();
+    long bytes = (long) shared.profile().runBatch(batchSize) * shape.elementCount() * Float.BYTES;
+    return runBatch(batchSize, () -> CudaCheck.RUNTIME.check("cudaMemcpyAsync(input, " + bytes
+        + " bytes, host to device)", cudart.cudaMemcpyAsync(input.device(), input.pinned(), bytes,
+            cudart.cudaMemcpyHostToDevice, stream)));
   }
 
   /**
-   * Runs one batch of raw frames, preprocessed on the GPU: the frames' bytes are copied to the device
-   * and one kernel launch resizes, crops and normalizes all of them (as {@link BilinearPreprocessReference}
-   * does) straight into the engine's input, on this instance's stream; then the batch runs as in
-   * {@link #run}. The frames may differ in size and channel order.
+   * Runs a batch whose input does not come from {@link #input()}: {@code deviceInput} queues work on this
+   * instance's stream that leaves the batch in the engine's device input buffer (the GPU frame path in
+   * {@code frames/} copies raw frames there and preprocesses them with its kernel). Then the batch runs as in
+   * {@link #run}, under the same contract.
    *
-   * <p>The same contract as {@link #run}: one batch at a time per instance, from any thread. The frames'
-   * buffers are read from their position to their limit and not modified.
-   *
-   * @param frames 1 to the instance's max batch of frames, each {@code width × height × 3} bytes, HWC
-   * @return the logits, one row per frame in order
-   * @throws InvalidImageException when a frame is empty, the wrong byte count, or over {@link #FRAME_LIMITS}
-   *     (the message names the frame's index)
-   * @throws EngineException when the kernels are unavailable here (see {@link #supportsFrames()}; the
-   *     message says why) or the GPU fails
-   * @throws IllegalArgumentException when the number of frames is outside 1..maxBatch
+   * @param batchSize from 1 to {@link #maxBatch()}
    */
-  public Logits inferFrames(List<ImageInput.Raw> frames) throws EngineException, InvalidImageException {
-    int batchSize = frames.size();
-    requireRunnable("inferFrames", batchSize);
-    Optional<String> unavailable = PreprocessKernels.unavailableReason();
-    if (unavailable.isPresent()) {
-      throw new EngineException(BACKEND + ": GPU preprocessing of raw frames is unavailable: " + unavailable.get());
-    }
-    FrameBatchLayout layout = FrameBatchLayout.of(frames, shape, model.spec().preprocessing(), FRAME_LIMITS);
-    CudaCheck cuda = selectDevice();
-    if (frameBuffers == null) {
-      frameBuffers = new FrameBuffers(maxBatch);
-    }
-    frameBuffers.ensureFrameCapacity(layout.totalBytes());
-
-    layout.copyFrames(frameBuffers.hostFrames());
-    layout.writeDescriptors(frameBuffers.hostDescriptors(), frameBuffers.deviceFrames().address());
-    long descriptorBytes = (long) batchSize * ImageDescriptor.BYTES;
-    cuda.check("cudaMemcpyAsync(frames, " + layout.totalBytes() + " bytes, host to device)", cudart.cudaMemcpyAsync(
-        frameBuffers.deviceFrames(), frameBuffers.pinnedFrames(), layout.totalBytes(), cudart.cudaMemcpyHostToDevice,
-        stream));
-    cuda.check("cudaMemcpyAsync(descriptors, " + descriptorBytes + " bytes, host to device)", cudart.cudaMemcpyAsync(
-        frameBuffers.deviceDescriptors(), frameBuffers.pinnedDescriptors(), descriptorBytes,
-        cudart.cudaMemcpyHostToDevice, stream));
-    // Always the float kernel: engines keep the ONNX model's float32 input even when built FP16.
-    int launched = PreprocessKernels.preprocessFloat(frameBuffers.deviceDescriptors(), batchSize, shape,
-        model.spec().preprocessing(), buffers.deviceInput(), stream);
-    if (launched != 0) {
-      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
-      cuda.check("mobiserve_preprocess_float(" + batchSize + " frames)", launched);
-    }
-    return runQueuedInput(batchSize);
+  public Logits run(int batchSize, DeviceInput deviceInput) throws EngineException {
+    return runBatch(batchSize, () -> deviceInput.enqueue(input.device(), stream));
   }
 
-  /** The checks both entry points start with: open, and a batch the profile accepts. */
-  private void requireRunnable(String call, int batchSize) {
+  /** Queues a batch's input into the engine's device input buffer (see {@link #run(int, DeviceInput)}). */
+  @FunctionalInterface
+  public interface DeviceInput {
+    /**
+     * Queues, on {@code stream}, the work that writes the batch's float32 NCHW input to {@code deviceInput}.
+     * The instance's device is selected on the calling thread, and nothing queued earlier on the stream is
+     * still running. A failure may leave work queued: the engine waits for the stream before it throws.
+     */
+    void enqueue(Pointer deviceInput, CUstream_st stream) throws EngineException;
+  }
+
+  /** The model this instance runs. */
+  public ModelSpec model() {
+    return shared.spec();
+  }
+
+  /** The most images in one batch. */
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  /** The CUDA device the instance runs on. */
+  public int deviceIndex() {
+    return shared.deviceIndex();
+  }
+
+  /** One input step of a batch: {@link BatchOnStream.Steps#enqueueInput()}. */
+  private interface InputStep {
+    void enqueue() throws EngineException;
+  }
+
+  private Logits runBatch(int batchSize, InputStep inputStep) throws EngineException {
     if (closed) {
-      throw new IllegalStateException(BACKEND + ": " + call + " on a closed engine");
+      throw new IllegalStateException(BACKEND + ": run on a closed engine");
     }
     if (batchSize < 1 || batchSize > maxBatch) {
       throw new IllegalArgumentException("batch size must be from 1 to " + maxBatch + ", not " + batchSize);
     }
-  }
-
-  /** Selects this instance's device on the calling thread: the batcher's worker did not create it. */
-  private CudaCheck selectDevice() throws EngineException {
-    CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaSetDevice(" + model.deviceIndex() + ")", cudart.cudaSetDevice(model.deviceIndex()));
-    return cuda;
-  }
-
-  /**
-   * The tail shared by both entry points: the input is on the device (or queued to be, on the stream);
-   * runs the engine on it, copies the logits back and waits for the stream.
-   */
-  private Logits runQueuedInput(int batchSize) throws EngineException {
-    int runBatch = model.profile().runBatch(batchSize);
-    long outputBytes = (long) runBatch * classes * Float.BYTES;
-    inputDims.d(0, runBatch);
-    if (!context.setInputShape(model.binding().inputName(), inputDims)) {
-      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
-      throw new EngineException(BACKEND + ": TensorRT refused input shape [" + runBatch + ", " + shape.channels()
-          + ", " + shape.height() + ", " + shape.width() + "] (profile " + model.profile().describe() + ")");
+    if (lostReason != null) {
+      throw new UnrecoverableEngineException(BACKEND + " cannot run again in this process: " + lostReason);
     }
-    long errorMark = TensorRtLogger.INSTANCE.errorMark();
-    if (!context.enqueueV3(stream)) {
-      cudart.cudaStreamSynchronize(stream); // leave no copy in flight behind the failure
-      throw new EngineException(BACKEND + ": enqueueV3 failed on a batch of " + batchSize
-          + TensorRtLogger.INSTANCE.errorSuffix(errorMark));
+    int runBatch = shared.profile().runBatch(batchSize);
+    try {
+      // The batcher's worker did not create this instance: select its device on the calling thread.
+      CudaCheck.RUNTIME.check("cudaSetDevice(" + shared.deviceIndex() + ")", cudart.cudaSetDevice(shared.deviceIndex()));
+      BatchOnStream.run(new Steps(inputStep), batchSize, runBatch, (long) runBatch * classes * Float.BYTES,
+          "[" + runBatch + ", " + shape.channels() + ", " + shape.height() + ", " + shape.width() + "] (profile "
+              + shared.profile().describe() + ")",
+          TensorRtLogger.INSTANCE, CudaCheck.RUNTIME);
+    } catch (UnrecoverableEngineException e) {
+      lostReason = e.getMessage();
+      shared.lose(lostReason);
+      throw e;
     }
-    CudaCheck cuda = CudaCheck.RUNTIME;
-    cuda.check("cudaMemcpyAsync(output, " + outputBytes + " bytes, device to host)", cudart.cudaMemcpyAsync(
-        buffers.pinnedOutput(), buffers.deviceOutput(), outputBytes, cudart.cudaMemcpyDeviceToHost, stream));
-    cuda.check("cudaStreamSynchronize", cudart.cudaStreamSynchronize(stream));
-
     float[] values = new float[batchSize * classes];
-    buffers.hostOutput().clear();
-    buffers.hostOutput().get(values); // padded rows, if any, are left behind
+    hostOutput.get(0, values); // padded rows, if any, are left behind
     return new Logits(values, batchSize, classes);
+  }
+
+  /** The preset calls of one batch on this instance's context and stream. */
+  private final class Steps implements BatchOnStream.Steps {
+    private final InputStep inputStep;
+
+    Steps(InputStep inputStep) {
+      this.inputStep = inputStep;
+    }
+
+    @Override
+    public boolean setInputShape(int runBatch) {
+      inputDims.d(0, runBatch);
+      return context.setInputShape(shared.binding().inputName(), inputDims);
+    }
+
+    @Override
+    public void enqueueInput() throws EngineException {
+      inputStep.enqueue();
+    }
+
+    @Override
+    public boolean enqueueInference() {
+      return context.enqueueV3(stream);
+    }
+
+    @Override
+    public int enqueueOutputCopy(long bytes) {
+      return cudart.cudaMemcpyAsync(output.pinned(), output.device(), bytes, cudart.cudaMemcpyDeviceToHost, stream);
+    }
+
+    @Override
+    public int synchronize() {
+      return cudart.cudaStreamSynchronize(stream);
+    }
   }
 
   @Override
@@ -225,26 +236,33 @@ public final class TensorRtEngine implements InferenceEngine {
     return info;
   }
 
-  /** Frees the stream and buffers and returns the context to the model's pool. Idempotent. */
+  /**
+   * Waits for the stream, frees it and the buffers, and returns the context to the shared engine's pool —
+   * unless the instance was lost to a sticky CUDA error: that context is never used again. Idempotent.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    int status = cudart.cudaSetDevice(model.deviceIndex());
+    int status = cudart.cudaSetDevice(shared.deviceIndex());
     if (status == 0) {
       status = cudart.cudaStreamSynchronize(stream);
     }
-    if (status != 0) {
+    if (status != 0 && lostReason == null) {
       LOG.warn("{}: closing after a CUDA error: {}", BACKEND, CudaCheck.RUNTIME.describe(status));
+      if (CudaCheck.isSticky(status)) {
+        lostReason = CudaCheck.RUNTIME.message("cudaStreamSynchronize", status);
+        shared.lose(lostReason);
+      }
     }
     cudart.cudaStreamDestroy(stream);
-    buffers.close();
-    if (frameBuffers != null) {
-      frameBuffers.close();
-    }
+    output.close();
+    input.close();
     inputDims.close();
-    model.returnContext(context);
+    if (lostReason == null) {
+      shared.returnContext(context);
+    }
   }
 }

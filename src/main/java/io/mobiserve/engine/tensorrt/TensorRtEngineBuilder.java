@@ -97,7 +97,7 @@ final class TensorRtEngineBuilder {
       for (int i = 0; i < parser.getNbErrors(); i++) {
         IParserError error = parser.getError(i);
         errors.add(new OnnxParseErrors.ParseError(
-            EnumNames.nameOf(nvonnxparser.ErrorCode.values(), c -> c.value, error.code().value),
+            TensorRtProcess.enumName(nvonnxparser.ErrorCode.values(), c -> c.value, error.code().value),
             error.desc(), error.node(), error.nodeName(), error.nodeOperator()));
       }
       parser.clearErrors();
@@ -108,11 +108,11 @@ final class TensorRtEngineBuilder {
   private static void setPrecision(IBuilderConfig config, PrecisionChoice precision) {
     if (precision.precision() == Precision.FP16) {
       // PrecisionChoice only picks FP16 where the flag exists.
-      BuilderFlags.named("kFP16").ifPresent(config::setFlag);
+      TensorRtProcess.builderFlag("kFP16").ifPresent(config::setFlag);
     } else {
       // TensorRT enables TF32 by default, which rounds FP32 matrix inputs to 10 mantissa bits: an "fp32"
       // engine should compute in FP32.
-      BuilderFlags.named("kTF32").ifPresent(config::clearFlag);
+      TensorRtProcess.builderFlag("kTF32").ifPresent(config::clearFlag);
     }
   }
 

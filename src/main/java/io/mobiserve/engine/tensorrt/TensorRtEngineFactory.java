@@ -4,7 +4,11 @@ import io.mobiserve.engine.BatchSizes;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.InferenceEngine;
+import io.mobiserve.engine.UnrecoverableEngineException;
+import io.mobiserve.engine.tensorrt.cache.CacheKey;
+import io.mobiserve.engine.tensorrt.cache.EngineCache;
 import io.mobiserve.model.ModelSpec;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +32,7 @@ public final class TensorRtEngineFactory implements EngineFactory {
 
   private final TensorRtOptions options;
   private final EngineCache cache;
-  private final Map<Planned, TensorRtModel> models = new HashMap<>();
+  private final Map<Planned, DeserializedEngine> engines = new HashMap<>();
 
   /** A model and the batch sizes its engine is built for: what one deserialized engine serves. */
   private record Planned(ModelSpec model, BatchSizes batches) {}
@@ -69,50 +73,89 @@ public final class TensorRtEngineFactory implements EngineFactory {
     return enginesBuilt;
   }
 
-  private synchronized TensorRtModel modelFor(Planned planned, GpuDevice device) throws EngineException {
-    TensorRtModel loaded = models.get(planned);
+  private synchronized DeserializedEngine modelFor(Planned planned, TensorRtAvailability.CudaDevice device)
+      throws EngineException {
+    DeserializedEngine loaded = engines.get(planned);
     if (loaded == null) {
       loaded = load(planned.model(), planned.batches(), device);
-      models.put(planned, loaded);
+      engines.put(planned, loaded);
     }
     return loaded;
   }
 
-  private TensorRtModel load(ModelSpec model, BatchSizes batches, GpuDevice device) throws EngineException {
+  private DeserializedEngine load(ModelSpec model, BatchSizes batches, TensorRtAvailability.CudaDevice device)
+      throws EngineException {
     CudaCheck.RUNTIME.check("cudaSetDevice(" + device.index() + ")", cudart.cudaSetDevice(device.index()));
     BatchProfile profile = BatchProfile.of(model, batches);
     PrecisionChoice precision = PrecisionChoice.choose(options.precision(),
-        PrecisionChoice.hasFastFp16(device.major(), device.minor()), BuilderFlags.named("kFP16").isPresent());
+        PrecisionChoice.hasFastFp16(device.major(), device.minor()), TensorRtProcess.builderFlag("kFP16").isPresent());
     if (precision.warn()) {
       LOG.warn("TensorRT precision for {}: {}", model.name(), precision.reason());
     } else {
       LOG.info("TensorRT precision for {}: {}", model.name(), precision.reason());
     }
-    String version = TensorRtVersion.format(nvinfer.getInferLibVersion());
-    EngineCacheKey key = new EngineCacheKey(model.name(), ModelDigest.sha256(model.onnxFile()), version,
-        device.name(), device.computeCapability(), precision.precision().label(), profile);
-    int acceptedBatch = batches.max();
+    String version = TensorRtProcess.version(nvinfer.getInferLibVersion());
+    CacheKey.Engine key = new CacheKey.Engine(model.name(), modelSha256(model), version, device.name(),
+        device.computeCapability(), precision.precision().label(), profile.describe(), options.workspaceBytes());
+    CacheKey.Timing timingKey = new CacheKey.Timing(version, device.name(), device.computeCapability());
+    return loadOrBuild(cache, key, new PlanSource<>() {
+      @Override
+      public DeserializedEngine deserialize(byte[] plan) throws EngineException {
+        return DeserializedEngine.deserialize(plan, model, profile, precision, batches.max(), device.index());
+      }
 
+      @Override
+      public byte[] build() throws EngineException {
+        TensorRtEngineBuilder.Built built = TensorRtEngineBuilder.build(model, profile, precision,
+            options.workspaceBytes(), cache.load(timingKey));
+        enginesBuilt++; // under modelFor's lock
+        built.timingCache().ifPresent(bytes -> cache.store(timingKey, bytes));
+        return built.plan();
+      }
+    });
+  }
+
+  /** Where {@link #loadOrBuild} gets engines from: TensorRT, or a fake in tests. */
+  interface PlanSource<E> {
+    /** Deserializes a plan and validates the engine against the model; throws when either fails. */
+    E deserialize(byte[] plan) throws EngineException;
+
+    /** Builds a new plan. */
+    byte[] build() throws EngineException;
+  }
+
+  /**
+   * The engine for {@code key}: deserialized from the cache when a usable plan is there, else built. A plan
+   * is stored only once it has been deserialized and validated, so the cache never holds a plan that every
+   * start would load, reject and rebuild.
+   */
+  static <E> E loadOrBuild(EngineCache cache, CacheKey.Engine key, PlanSource<E> source) throws EngineException {
     Optional<byte[]> cached = cache.load(key);
     if (cached.isPresent()) {
       try {
-        TensorRtModel fromCache = TensorRtModel.deserialize(cached.get(), model, profile, precision, acceptedBatch,
-            device.index());
-        LOG.info("loaded the TensorRT engine for {} from {}", model.name(), cache.fileFor(key));
-        return fromCache;
+        E engine = source.deserialize(cached.get());
+        LOG.info("loaded the TensorRT engine for {} from {}", key.modelName(), cache.fileFor(key));
+        return engine;
+      } catch (UnrecoverableEngineException e) {
+        throw e;
       } catch (EngineException e) {
         // The header matched, so this is a plan TensorRT itself rejects (e.g. a driver change): rebuild.
         LOG.warn("cached TensorRT engine {} is unusable ({}); rebuilding", cache.fileFor(key), e.getMessage());
       }
     }
-    TimingCacheKey timingKey = new TimingCacheKey(version, device.name(), device.computeCapability());
-    TensorRtEngineBuilder.Built built = TensorRtEngineBuilder.build(model, profile, precision,
-        options.workspaceBytes(), cache.load(timingKey));
-    enginesBuilt++;
-    if (cache.store(key, built.plan())) {
-      LOG.info("stored the TensorRT engine for {} in {}", model.name(), cache.fileFor(key));
+    byte[] plan = source.build();
+    E engine = source.deserialize(plan);
+    if (cache.store(key, plan)) {
+      LOG.info("stored the TensorRT engine for {} in {}", key.modelName(), cache.fileFor(key));
     }
-    built.timingCache().ifPresent(bytes -> cache.store(timingKey, bytes));
-    return TensorRtModel.deserialize(built.plan(), model, profile, precision, acceptedBatch, device.index());
+    return engine;
+  }
+
+  private static String modelSha256(ModelSpec model) throws EngineException {
+    try {
+      return CacheKey.sha256Of(model.onnxFile());
+    } catch (IOException e) {
+      throw new EngineException("cannot read " + model.onnxFile() + " to key the TensorRT engine cache: " + e, e);
+    }
   }
 }

@@ -4,6 +4,11 @@ import static io.mobiserve.model.TestModels.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.tensorrt.IoTensors.IoTensor;
 import io.mobiserve.engine.tensorrt.OnnxParseErrors.ParseError;
@@ -14,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** What the engine checks without a GPU: parser error reports and the engine's I/O against the model. */
 class EngineChecksTest {
@@ -81,5 +87,36 @@ class EngineChecksTest {
 
     assertThat(IoTensors.validate(List.of(new IoTensor(spec.inputName(), true, new long[] {2, 3, 32, 32}, "kFLOAT"),
         new IoTensor("o", false, new long[] {2, 1000}, "kFLOAT")), spec, fixed).outputName()).isEqualTo("o");
+  }
+
+  @Test
+  void ioTensors_ofADeserializedEngineThatDoesNotMatch_areReportedAsALeakAndRefused() {
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    Logger logger = (Logger) LoggerFactory.getLogger(IoTensors.class);
+    log.start();
+    logger.addAppender(log);
+    try {
+      assertThatThrownBy(() -> IoTensors.validateOrReportLeak(() -> List.of(
+          new IoTensor(spec.inputName(), true, new long[] {-1, 3, 64, 64}, "kFLOAT"),
+          new IoTensor("o", false, new long[] {-1, 1000}, "kFLOAT")), spec, dynamic))
+          .isInstanceOf(EngineException.class)
+          .hasMessageContaining("does not match the model");
+    } finally {
+      logger.detachAppender(log);
+    }
+
+    assertThat(log.list).singleElement().satisfies(event -> {
+      assertThat(event.getLevel()).isEqualTo(Level.WARN);
+      assertThat(event.getFormattedMessage()).contains("GPU memory stays allocated until the process exits")
+          .contains("does not match the model");
+    });
+  }
+
+  @Test
+  void ioTensors_ofADeserializedEngineThatMatches_bindQuietly() throws EngineException {
+    assertThat(IoTensors.validateOrReportLeak(() -> List.of(
+        new IoTensor(spec.inputName(), true, new long[] {-1, 3, 32, 32}, "kFLOAT"),
+        new IoTensor("logits", false, new long[] {-1, 1000}, "kFLOAT")), spec, dynamic).outputName())
+        .isEqualTo("logits");
   }
 }

@@ -12,15 +12,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Shared by the GPU tests: options, and the digits fixture preprocessed once. */
-final class GpuTestSupport {
+public final class GpuTestSupport {
   private GpuTestSupport() {}
 
-  static TensorRtOptions options(Precision precision, Path cacheDir) {
+  public static TensorRtOptions options(Precision precision, Path cacheDir) {
     return new TensorRtOptions(precision, cacheDir, TensorRtOptions.DEFAULT_WORKSPACE_BYTES, 0);
   }
 
   /** The held-out digits, preprocessed for {@code model}, as one direct native-order buffer. */
-  static FloatBuffer digitsInputs(ModelSpec model, List<DigitsFixture.Sample> samples) throws Exception {
+  public static FloatBuffer digitsInputs(ModelSpec model, List<DigitsFixture.Sample> samples) throws Exception {
     OpenCvImagePreprocessor preprocessor =
         new OpenCvImagePreprocessor(model.input(), model.preprocessing(), ImageLimits.DEFAULT);
     int image = model.input().elementCount();
@@ -34,11 +34,11 @@ final class GpuTestSupport {
   }
 
   /** Images {@code from} (inclusive) to {@code to} (exclusive) of {@code all}. */
-  static FloatBuffer images(FloatBuffer all, int imageSize, int from, int to) {
+  public static FloatBuffer images(FloatBuffer all, int imageSize, int from, int to) {
     return all.duplicate().position(from * imageSize).limit(to * imageSize).slice();
   }
 
-  static int argmax(float[] row) {
+  public static int argmax(float[] row) {
     int best = 0;
     for (int k = 1; k < row.length; k++) {
       if (row[k] > row[best]) {

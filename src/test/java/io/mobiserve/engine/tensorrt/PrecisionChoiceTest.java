@@ -59,8 +59,8 @@ class PrecisionChoiceTest {
   @Test
   void builderFlags_areFoundByName_andMissingOnesAreEmpty() {
     // TensorRT 10.15 still has kFP16; the lookup is what lets TensorRT 11 (without it) degrade.
-    assertThat(BuilderFlags.named("kFP16")).isPresent();
-    assertThat(BuilderFlags.named("kTF32")).isPresent();
-    assertThat(BuilderFlags.named("kNO_SUCH_FLAG")).isEmpty();
+    assertThat(TensorRtProcess.builderFlag("kFP16")).isPresent();
+    assertThat(TensorRtProcess.builderFlag("kTF32")).isPresent();
+    assertThat(TensorRtProcess.builderFlag("kNO_SUCH_FLAG")).isEmpty();
   }
 }
