@@ -15,6 +15,7 @@ import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.testing.TestImages;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -150,6 +151,23 @@ class MobiserveJarIT {
     assertThat(bad.err()).startsWith("error: INVALID_ARGUMENT: image 0: ").containsIgnoringCase("truncated");
     assertThat(good.exitCode()).as(good.err()).isZero();
     assertThat(good.out().lines()).hasSize(6);
+  }
+
+  @Test
+  void health_ofTheServingServer_printsServingAndExitsZero_andAClosedPortIsUnreachable() throws Exception {
+    Run serving = run("health", "--target", "127.0.0.1:" + port);
+    Run model = run("health", "--target", "127.0.0.1:" + port, "--service", "mobiserve.v1.ClassifyService");
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Run down = run("health", "--target", "127.0.0.1:" + closedPort, "--timeout", "2s");
+
+    assertThat(serving.exitCode()).as(serving.err()).isZero();
+    assertThat(serving.out().strip()).isEqualTo("SERVING");
+    assertThat(model.exitCode()).as(model.err()).isZero();
+    assertThat(down.exitCode()).isEqualTo(3);
+    assertThat(down.out().strip()).isEqualTo("UNREACHABLE");
   }
 
   @Test
