@@ -27,7 +27,10 @@ public final class Main {
     CommandLine line = commandLine();
     try {
       if (args.length > 0 && args[0].equals("serve")) {
-        ConfigFile.install(line.getSubcommands().get("serve"), java.util.Arrays.asList(args));
+        // Flags win over MOBISERVE_* variables, which win over the --config file, which wins over defaults.
+        CommandLine serve = line.getSubcommands().get("serve");
+        ConfigFile.install(serve, java.util.Arrays.asList(args), System.getenv());
+        EnvironmentDefaults.install(serve, System.getenv());
       }
     } catch (ConfigurationException e) {
       System.err.println("error: " + e.getMessage());

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,9 +56,15 @@ class MobiserveJarIT {
   }
 
   private static Run run(String... args) throws Exception {
+    return run(Map.of(), args);
+  }
+
+  private static Run run(Map<String, String> environment, String... args) throws Exception {
     Path out = Files.createTempFile(work, "out", ".txt");
     Path err = Files.createTempFile(work, "err", ".txt");
-    Process process = jar(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    ProcessBuilder builder = jar(args);
+    builder.environment().putAll(environment);
+    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("mobiserve %s finished", List.of(args)).isTrue();
     return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
   }
@@ -192,6 +199,31 @@ class MobiserveJarIT {
   }
 
   @Test
+  void serve_refusesAnEnvironmentValueThatDoesNotParseWithExitCodeTwoNamingTheVariable() throws Exception {
+    Run run = run(Map.of("MOBISERVE_MAX_BATCH", "lots"), "serve", "--port", "0");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("error: MOBISERVE_MAX_BATCH=lots: ").contains("--max-batch");
+  }
+
+  @Test
+  void serve_takesASettingFromTheEnvironment() throws Exception {
+    // The backend from MOBISERVE_BACKEND: tensorrt, which stops at once on a machine without it.
+    Run fromEnvironment = run(Map.of("MOBISERVE_BACKEND", "tensorrt"), "serve", "--port", "0");
+    // A flag wins over the environment: a model that is not ONNX is refused before any backend is chosen.
+    Path notAModel = work.resolve("env-not-a-model.onnx");
+    Files.writeString(notAModel, "not ONNX", StandardCharsets.US_ASCII);
+    Run flagWins = run(Map.of("MOBISERVE_MODEL", "/nonexistent/model.onnx"), "serve", "--port", "0",
+        "--model", notAModel.toString());
+
+    assertThat(fromEnvironment.exitCode()).isEqualTo(2);
+    assertThat(fromEnvironment.err()).contains("settings from the environment: MOBISERVE_BACKEND")
+        .contains("error: --backend tensorrt: ");
+    assertThat(flagWins.exitCode()).isEqualTo(2);
+    assertThat(flagWins.err()).contains("env-not-a-model.onnx").doesNotContain("/nonexistent/");
+  }
+
+  @Test
   void serve_refusesAModelItCannotServeWithTheReason() throws Exception {
     Path notAModel = work.resolve("not-a-model.onnx");
     Files.writeString(notAModel, "definitely not ONNX", StandardCharsets.US_ASCII);
@@ -213,7 +245,7 @@ class MobiserveJarIT {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession session = env.createSession(out.toString(), new OrtSession.SessionOptions());
         OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.allocate(2 * 3 * 224 * 224), new long[] {2, 3, 224, 224});
-        OrtSession.Result result = session.run(java.util.Map.of("input", input))) {
+        OrtSession.Result result = session.run(Map.of("input", input))) {
       float[][] logits = (float[][]) result.get(0).getValue();
       assertThat(logits.length).isEqualTo(2);
       assertThat(logits[0].length).isEqualTo(1000);
