@@ -37,8 +37,10 @@ begin() { phase_name=$1; phase_start=$(date +%s); say "--- $phase_name"; }
 end() { PHASES+=("$(printf '%-34s %4d s' "$phase_name" $(( $(date +%s) - phase_start )))"); }
 
 work=$(mktemp -d)
+bench_pid=
 cleanup() {
   local status=$?
+  if [[ -n "$bench_pid" ]]; then kill "$bench_pid" 2>/dev/null || true; fi
   if [[ "${KEEP:-}" != 1 ]]; then
     podman rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
     podman volume rm -f "$VOLUME" >/dev/null 2>&1 || true
@@ -46,7 +48,7 @@ cleanup() {
   rm -rf "$work"
   if (( status != 0 )); then
     echo "image-test: failed (exit $status); the container's log follows, if there is one" >&2
-    [[ -f "$work.log" ]] && cat "$work.log" >&2
+    if [[ -f "$work.log" ]]; then cat "$work.log" >&2; fi
   fi
   rm -f "$work.log"
 }
@@ -244,19 +246,42 @@ podman exec "$NAME" touch "$CACHE/engines/.writable" || fail "$CACHE/engines is 
 say "cache volume writable by uid $pid1_uid ($model)"
 
 # Metrics on the published metrics port.
-metrics=$(exec 3<>"/dev/tcp/127.0.0.1/$metrics_port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) \
-  || fail "nothing answers on the metrics port"
-grep -q '^mobiserve_requests_total' <<<"$metrics" || fail "no mobiserve_requests_total on the metrics port"
+# Calls answered so far, from the metrics port.
+requests_total() {
+  local metrics
+  metrics=$(exec 3<>"/dev/tcp/127.0.0.1/$metrics_port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) \
+    || fail "nothing answers on the metrics port"
+  grep -q '^mobiserve_requests_total' <<<"$metrics" || fail "no mobiserve_requests_total on the metrics port"
+  awk '/^mobiserve_requests_total/ { sum += $NF } END { printf "%d\n", sum }' <<<"$metrics"
+}
+requests_before=$(requests_total)
+say "metrics port answers: $requests_before calls so far"
 end
 
 # --- stop ----------------------------------------------------------------------------------------------
-begin "stop (SIGTERM, drain)"
+begin "stop under load (SIGTERM, drain)"
+# Eight clients keep calls in flight while podman sends SIGTERM: those calls must finish (drained=true);
+# the calls they make after it are refused, which is what bench then reports.
+"${client[@]}" bench --target "127.0.0.1:$grpc_port" --input jpeg --concurrency 8 --warmup 0s --duration 30s \
+  > "$work/bench.out" 2>&1 &
+bench_pid=$!
+# Until the load is flowing (the client JVM takes a while to start on a busy machine).
+deadline=$(( $(date +%s) + 60 ))
+until (( $(requests_total) - requests_before >= 16 )); do
+  kill -0 "$bench_pid" 2>/dev/null || fail "the load stopped early: $(tail -5 "$work/bench.out")"
+  (( $(date +%s) < deadline )) || fail "fewer than 16 calls answered in 60 s of load"
+  sleep 0.5
+done
+requests_during=$(( $(requests_total) - requests_before ))
 podman stop -t 45 "$NAME" >/dev/null
+# The load's work is done: what it sends now is refused.
+kill "$bench_pid" 2>/dev/null || true
+wait "$bench_pid" 2>/dev/null || true
 exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
 podman logs "$NAME" > "$work.log" 2>&1
 [[ "$exit_code" == 0 ]] || fail "exit code $exit_code after podman stop"
-grep -q 'stopped drained=true' "$work.log" || fail "no 'stopped drained=true' in the log"
-say "exit code 0, $(grep -o 'stopped drained=true' "$work.log")"
+grep -q 'stopped drained=true' "$work.log" || fail "no 'stopped drained=true' in the log: $(grep stopped "$work.log")"
+say "exit code 0, $(grep -o 'stopped drained=true' "$work.log"), stopped while 8 clients were sending ($requests_during calls answered before)"
 end
 
 echo
