@@ -3,15 +3,8 @@ package io.mobiserve.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.mobiserve.engine.onnxruntime.OrtEngine;
-import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
-import io.mobiserve.model.ModelOverrides;
-import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.server.MobiserveServer;
-import io.mobiserve.server.ModelRuntime;
 import io.mobiserve.server.ServerLimits;
-import io.mobiserve.testing.DigitsFixture;
-import io.mobiserve.testing.RunningServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -24,29 +17,29 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code mobiserve health} against real servers on loopback: one serving the digits model, one still loading. */
+/**
+ * {@code mobiserve health} against a real server on loopback that listens but serves no model yet, as
+ * {@code serve} does while it loads and warms up the model; nothing listening; bad usage. The answers of a
+ * serving server (SERVING, exit 0) are checked from the jar, against {@code serve} itself, in {@link
+ * MobiserveJarIT}.
+ */
 class HealthCommandTest {
-  private static RunningServer serving;
   private static MobiserveServer loading;
-  private static ExecutorService loadingHandlers;
+  private static ExecutorService handlers;
 
   private record Run(int exitCode, String out, String err) {}
 
   @BeforeAll
-  static void startServers() throws Exception {
-    serving = new RunningServer(OnnxModelLoader.load(DigitsFixture.model(), ModelOverrides.none()),
-        m -> OrtEngine.open(m, new OrtEngineOptions(1, 4)), ModelRuntime.Options.defaults(), ServerLimits.DEFAULT);
-    // Listening, no model yet: what serve looks like while it loads and warms up the model.
-    loadingHandlers = Executors.newFixedThreadPool(2);
+  static void startServer() throws Exception {
+    handlers = Executors.newFixedThreadPool(2);
     loading = MobiserveServer.start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
-        ServerLimits.DEFAULT, loadingHandlers);
+        ServerLimits.DEFAULT, handlers);
   }
 
   @AfterAll
-  static void stopServers() throws Exception {
-    serving.close();
+  static void stopServer() throws Exception {
     loading.shutdown(Duration.ZERO);
-    loadingHandlers.shutdownNow();
+    handlers.shutdownNow();
   }
 
   private static Run health(String... args) {
@@ -63,41 +56,20 @@ class HealthCommandTest {
   }
 
   @Test
-  void health_ofAServingServer_printsServingAndExitsZero() {
-    Run run = health("--target", "127.0.0.1:" + serving.port());
-
-    assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).isEqualTo("SERVING" + System.lineSeparator());
-  }
-
-  @Test
-  void health_ofTheClassifyService_isServingOnceTheModelIs() {
-    Run run = health("--target", "127.0.0.1:" + serving.port(), "--service", "mobiserve.v1.ClassifyService");
-
-    assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).startsWith("SERVING");
-  }
-
-  @Test
-  void health_ofTheAcceleratedServiceOnTheCpu_isNotServingWithExitCodeOne() {
-    Run run = health("--target", "127.0.0.1:" + serving.port(),
-        "--service", MobiserveServer.ACCELERATED_SERVICE_NAME);
-
-    assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
-    assertThat(run.out()).startsWith("NOT_SERVING");
-  }
-
-  @Test
   void health_ofAServerStillLoadingItsModel_isNotServingWithExitCodeOne() {
-    Run run = health("--target", "127.0.0.1:" + loading.port());
+    Run server = health("--target", "127.0.0.1:" + loading.port());
+    Run model = health("--target", "127.0.0.1:" + loading.port(), "--service", "mobiserve.v1.ClassifyService");
 
-    assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
-    assertThat(run.out()).startsWith("NOT_SERVING");
+    assertThat(server.exitCode()).isEqualTo(ExitCodes.FAILED);
+    assertThat(server.out()).isEqualTo("NOT_SERVING" + System.lineSeparator());
+    assertThat(server.err()).isEmpty();
+    assertThat(model.exitCode()).isEqualTo(ExitCodes.FAILED);
+    assertThat(model.out()).startsWith("NOT_SERVING");
   }
 
   @Test
   void health_ofAnUnknownService_isServiceUnknownWithExitCodeOne() {
-    Run run = health("--target", "127.0.0.1:" + serving.port(), "--service", "no.such.Service");
+    Run run = health("--target", "127.0.0.1:" + loading.port(), "--service", "no.such.Service");
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.out()).startsWith("SERVICE_UNKNOWN");
@@ -122,7 +94,7 @@ class HealthCommandTest {
 
   @Test
   void health_withABadTimeout_isBadUsage() {
-    Run run = health("--target", "127.0.0.1:" + serving.port(), "--timeout", "soon");
+    Run run = health("--target", "127.0.0.1:" + loading.port(), "--timeout", "soon");
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.CONFIGURATION);
     assertThat(run.err()).contains("--timeout").contains("soon");

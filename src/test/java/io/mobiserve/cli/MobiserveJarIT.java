@@ -164,6 +164,8 @@ class MobiserveJarIT {
   void health_ofTheServingServer_printsServingAndExitsZero_andAClosedPortIsUnreachable() throws Exception {
     Run serving = run("health", "--target", "127.0.0.1:" + port);
     Run model = run("health", "--target", "127.0.0.1:" + port, "--service", "mobiserve.v1.ClassifyService");
+    Run accelerated = run("health", "--target", "127.0.0.1:" + port,
+        "--service", "mobiserve.v1.ClassifyService/accelerated");
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
@@ -173,6 +175,10 @@ class MobiserveJarIT {
     assertThat(serving.exitCode()).as(serving.err()).isZero();
     assertThat(serving.out().strip()).isEqualTo("SERVING");
     assertThat(model.exitCode()).as(model.err()).isZero();
+    assertThat(model.out().strip()).isEqualTo("SERVING");
+    // On the CPU backend the accelerated name is NOT_SERVING: any answer but SERVING exits 1.
+    assertThat(accelerated.exitCode()).isEqualTo(1);
+    assertThat(accelerated.out().strip()).isEqualTo("NOT_SERVING");
     assertThat(down.exitCode()).isEqualTo(3);
     assertThat(down.out().strip()).isEqualTo("UNREACHABLE");
   }
