@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -15,11 +16,13 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code serve --config FILE}: a Java properties file whose keys are the long option names without their
- * dashes ({@code max-batch = 16}). Its values are the command's defaults, so flags on the command line win
- * over the file. A key that names no option is refused, so a typo cannot be silently ignored.
+ * dashes ({@code max-batch = 16}). Its values are the command's defaults, so flags on the command line (and
+ * {@link EnvironmentDefaults the environment}) win over the file. A key that names no option is refused, so a
+ * typo cannot be silently ignored. Without {@code --config}, {@code MOBISERVE_CONFIG} may name the file.
  */
 final class ConfigFile implements CommandLine.IDefaultValueProvider {
   static final String OPTION = "--config";
+  static final String VARIABLE = "MOBISERVE_CONFIG";
 
   private final Path file;
   private final Properties values;
@@ -36,7 +39,18 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
    * @throws ConfigurationException when the file cannot be read or names an unknown setting
    */
   static void install(CommandLine command, List<String> args) {
+    install(command, args, Map.of());
+  }
+
+  /**
+   * As {@link #install(CommandLine, List)}, taking the file from {@code MOBISERVE_CONFIG} in {@code
+   * environment} when {@code args} has no {@code --config}.
+   */
+  static void install(CommandLine command, List<String> args, Map<String, String> environment) {
     Path file = find(args);
+    if (file == null && !environment.getOrDefault(VARIABLE, "").isBlank()) {
+      file = Path.of(environment.get(VARIABLE).trim());
+    }
     if (file == null) {
       return;
     }

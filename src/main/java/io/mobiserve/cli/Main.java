@@ -4,14 +4,17 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The entry point of {@code mobiserve.jar}: {@code serve}, {@code classify}, {@code export-model}, {@code bench}. */
+/**
+ * The entry point of {@code mobiserve.jar}: {@code serve}, {@code classify}, {@code health}, {@code export-model},
+ * {@code bench}.
+ */
 @Command(
     name = "mobiserve",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "MobileNetV3 image classification served over gRPC.",
-    subcommands = {ServeCommand.class, ClassifyCommand.class, ExportModelCommand.class, BenchCommand.class,
-        CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, ClassifyCommand.class, HealthCommand.class, ExportModelCommand.class,
+        BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
@@ -24,7 +27,10 @@ public final class Main {
     CommandLine line = commandLine();
     try {
       if (args.length > 0 && args[0].equals("serve")) {
-        ConfigFile.install(line.getSubcommands().get("serve"), java.util.Arrays.asList(args));
+        // Flags win over MOBISERVE_* variables, which win over the --config file, which wins over defaults.
+        CommandLine serve = line.getSubcommands().get("serve");
+        ConfigFile.install(serve, java.util.Arrays.asList(args), System.getenv());
+        EnvironmentDefaults.install(serve, System.getenv());
       }
     } catch (ConfigurationException e) {
       System.err.println("error: " + e.getMessage());

@@ -33,12 +33,15 @@ import sun.misc.Signal;
     name = "serve",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "Serve a model over gRPC (the built-in MobileNetV3-Large unless --model is given).")
+    description = "Serve a model over gRPC (the built-in MobileNetV3-Large unless --model is given).",
+    footer = {"%nEvery option can also come from the environment as MOBISERVE_ and its name in upper case with"
+        + " underscores (MOBISERVE_MAX_BATCH=8, MOBISERVE_CONFIG=FILE). Flags win over the environment, which wins"
+        + " over the --config file."})
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
   @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
-      description = "A properties file of settings (keys are option names without dashes, e.g. max-batch = 16); flags win over it.")
+      description = "A properties file of settings (keys are option names without dashes, e.g. max-batch = 16); flags and MOBISERVE_* variables win over it.")
   Path config;
 
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")

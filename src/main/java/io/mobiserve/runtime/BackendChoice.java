@@ -113,6 +113,13 @@ public record BackendChoice(EngineFactory factory, String reason, EngineHealth h
   private static TensorRtAvailability probeSafely(IntFunction<TensorRtAvailability> probe, int gpu) {
     try {
       return probe.apply(gpu);
+    } catch (NoClassDefFoundError e) {
+      // A class that is not there at all (not one whose initializer failed): a jar built with -Pcpu-only.
+      if (String.valueOf(e.getMessage()).startsWith("org/bytedeco/")) {
+        return new TensorRtAvailability(false, "this jar has no CUDA and TensorRT bindings (built with -Pcpu-only;"
+            + " " + e.getMessage() + " is missing)", Optional.empty());
+      }
+      return new TensorRtAvailability(false, "probing TensorRT failed: " + e, Optional.empty());
     } catch (RuntimeException | LinkageError e) {
       return new TensorRtAvailability(false, "probing TensorRT failed: " + e, Optional.empty());
     }

@@ -15,12 +15,14 @@ import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.testing.TestImages;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,9 +56,15 @@ class MobiserveJarIT {
   }
 
   private static Run run(String... args) throws Exception {
+    return run(Map.of(), args);
+  }
+
+  private static Run run(Map<String, String> environment, String... args) throws Exception {
     Path out = Files.createTempFile(work, "out", ".txt");
     Path err = Files.createTempFile(work, "err", ".txt");
-    Process process = jar(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    ProcessBuilder builder = jar(args);
+    builder.environment().putAll(environment);
+    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("mobiserve %s finished", List.of(args)).isTrue();
     return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
   }
@@ -153,6 +161,29 @@ class MobiserveJarIT {
   }
 
   @Test
+  void health_ofTheServingServer_printsServingAndExitsZero_andAClosedPortIsUnreachable() throws Exception {
+    Run serving = run("health", "--target", "127.0.0.1:" + port);
+    Run model = run("health", "--target", "127.0.0.1:" + port, "--service", "mobiserve.v1.ClassifyService");
+    Run accelerated = run("health", "--target", "127.0.0.1:" + port,
+        "--service", "mobiserve.v1.ClassifyService/accelerated");
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Run down = run("health", "--target", "127.0.0.1:" + closedPort, "--timeout", "2s");
+
+    assertThat(serving.exitCode()).as(serving.err()).isZero();
+    assertThat(serving.out().strip()).isEqualTo("SERVING");
+    assertThat(model.exitCode()).as(model.err()).isZero();
+    assertThat(model.out().strip()).isEqualTo("SERVING");
+    // On the CPU backend the accelerated name is NOT_SERVING: any answer but SERVING exits 1.
+    assertThat(accelerated.exitCode()).isEqualTo(1);
+    assertThat(accelerated.out().strip()).isEqualTo("NOT_SERVING");
+    assertThat(down.exitCode()).isEqualTo(3);
+    assertThat(down.out().strip()).isEqualTo("UNREACHABLE");
+  }
+
+  @Test
   void serve_withTensorrtOnAMachineWithoutItFailsFastNamingIt() throws Exception {
     long start = System.nanoTime();
     Run run = run("serve", "--backend", "tensorrt", "--port", "0");
@@ -171,6 +202,31 @@ class MobiserveJarIT {
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("--fallback").contains("gpu");
+  }
+
+  @Test
+  void serve_refusesAnEnvironmentValueThatDoesNotParseWithExitCodeTwoNamingTheVariable() throws Exception {
+    Run run = run(Map.of("MOBISERVE_MAX_BATCH", "lots"), "serve", "--port", "0");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("error: MOBISERVE_MAX_BATCH=lots: ").contains("--max-batch");
+  }
+
+  @Test
+  void serve_takesASettingFromTheEnvironment() throws Exception {
+    // The backend from MOBISERVE_BACKEND: tensorrt, which stops at once on a machine without it.
+    Run fromEnvironment = run(Map.of("MOBISERVE_BACKEND", "tensorrt"), "serve", "--port", "0");
+    // A flag wins over the environment: a model that is not ONNX is refused before any backend is chosen.
+    Path notAModel = work.resolve("env-not-a-model.onnx");
+    Files.writeString(notAModel, "not ONNX", StandardCharsets.US_ASCII);
+    Run flagWins = run(Map.of("MOBISERVE_MODEL", "/nonexistent/model.onnx"), "serve", "--port", "0",
+        "--model", notAModel.toString());
+
+    assertThat(fromEnvironment.exitCode()).isEqualTo(2);
+    assertThat(fromEnvironment.err()).contains("settings from the environment: MOBISERVE_BACKEND")
+        .contains("error: --backend tensorrt: ");
+    assertThat(flagWins.exitCode()).isEqualTo(2);
+    assertThat(flagWins.err()).contains("env-not-a-model.onnx").doesNotContain("/nonexistent/");
   }
 
   @Test
@@ -195,7 +251,7 @@ class MobiserveJarIT {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession session = env.createSession(out.toString(), new OrtSession.SessionOptions());
         OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.allocate(2 * 3 * 224 * 224), new long[] {2, 3, 224, 224});
-        OrtSession.Result result = session.run(java.util.Map.of("input", input))) {
+        OrtSession.Result result = session.run(Map.of("input", input))) {
       float[][] logits = (float[][]) result.get(0).getValue();
       assertThat(logits.length).isEqualTo(2);
       assertThat(logits[0].length).isEqualTo(1000);

@@ -99,6 +99,18 @@ class BackendChoiceTest {
   }
 
   @Test
+  void auto_inAJarWithoutTheCudaBindings_runsOnTheCpuSayingSo() {
+    // What the probe meets in a -Pcpu-only jar: the preset classes are not there at all.
+    BackendChoice selection = BackendChoice.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, device -> {
+      throw new NoClassDefFoundError("org/bytedeco/cuda/global/cudart");
+    });
+
+    assertThat(selection.factory()).isSameAs(cpu);
+    assertThat(selection.reason()).isEqualTo("auto: ONNX Runtime on the CPU because TensorRT cannot run here: this jar"
+        + " has no CUDA and TensorRT bindings (built with -Pcpu-only; org/bytedeco/cuda/global/cudart is missing)");
+  }
+
+  @Test
   void auto_whoseProbeThrows_stillRunsOnTheCpu() {
     BackendChoice selection = BackendChoice.choose(Backend.AUTO, Fallback.CPU, 0, cpu, tensorRt, device -> {
       throw new UnsatisfiedLinkError("no jnicudart in java.library.path");
