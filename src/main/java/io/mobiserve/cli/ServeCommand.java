@@ -4,7 +4,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.metrics.MetricsHttpServer;
 import io.mobiserve.metrics.PrometheusMetrics;
-import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.runtime.BackendChoice;
@@ -96,12 +95,11 @@ final class ServeCommand implements Callable<Integer> {
         model.preprocessing(), model.trained() ? "" : " — UNTRAINED weights: " + model.notes());
     log.info("backend {}", backend.reason());
 
-    ServerMetrics metrics = ServerMetrics.DISABLED;
+    // Recorded even without --metrics-port: KServe's ModelStatistics reads the same counters.
+    PrometheusMetrics metrics = PrometheusMetrics.create();
     MetricsHttpServer metricsServer = null;
     if (metricsPort != null) {
-      PrometheusMetrics prometheus = PrometheusMetrics.create();
-      metricsServer = MetricsHttpServer.start(host, metricsPort, prometheus);
-      metrics = prometheus;
+      metricsServer = MetricsHttpServer.start(host, metricsPort, metrics);
       log.info("metrics at {}", metricsServer.url());
     }
 

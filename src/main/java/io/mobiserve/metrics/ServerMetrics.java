@@ -4,6 +4,7 @@ import io.mobiserve.batching.Priority;
 import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.engine.EngineInfo;
 import io.mobiserve.runtime.RuntimeListener;
+import java.util.Set;
 import java.util.function.IntSupplier;
 
 /**
@@ -16,6 +17,12 @@ import java.util.function.IntSupplier;
  * ServerMetrics} and never checks which. Every method is thread-safe, fast and does not throw.
  */
 public interface ServerMetrics extends RequestListener, RuntimeListener {
+
+  /**
+   * The running totals so far, counting as inference calls those of {@code inferenceMethods} (full method
+   * names, as {@link RequestListener} receives them).
+   */
+  InferenceTotals totals(Set<String> inferenceMethods);
 
   /** Records nothing. */
   ServerMetrics DISABLED = new ServerMetrics() {
@@ -57,6 +64,11 @@ public interface ServerMetrics extends RequestListener, RuntimeListener {
 
     @Override
     public void failedOver(int images) {}
+
+    @Override
+    public InferenceTotals totals(Set<String> inferenceMethods) {
+      return InferenceTotals.NONE;
+    }
 
     @Override
     public String toString() {
