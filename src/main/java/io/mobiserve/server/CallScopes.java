@@ -7,8 +7,16 @@ import io.mobiserve.pipeline.CallScope;
 import java.util.concurrent.TimeUnit;
 
 /** Carries a gRPC call's deadline and cancellation into the pipeline, which knows nothing of gRPC. */
-final class CallScopes {
+public final class CallScopes {
   private CallScopes() {}
+
+  /**
+   * The current call's scope, its source the caller {@link CallerInterceptor} put in the Context (for a
+   * service registered behind it).
+   */
+  public static CallScope current(Priority priority) {
+    return of(Context.current(), priority, CallerInterceptor.current());
+  }
 
   /**
    * @param priority LIVE for stream frames, BULK for unary requests
