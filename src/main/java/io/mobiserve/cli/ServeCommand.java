@@ -13,6 +13,7 @@ import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ServerLimits;
 import io.mobiserve.server.ServingModel;
+import io.mobiserve.server.http.KServeHttpServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,6 +68,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://HOST:PORT/metrics; 0 picks a free port (default: off).")
   Integer metricsPort;
 
+  @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port; 0 picks a free one (default: off).")
+  Integer httpPort;
+
   @Option(names = "--shutdown-grace", defaultValue = "30", description = "Seconds that calls in flight get to finish at shutdown (default: ${DEFAULT-VALUE}).")
   int shutdownGraceSeconds;
 
@@ -81,11 +85,14 @@ final class ServeCommand implements Callable<Integer> {
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new ConfigurationException("--metrics-port must be within 0..65535, not " + metricsPort);
     }
-    log.info("config host={} port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
+    if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+      throw new ConfigurationException("--http-port must be within 0..65535, not " + httpPort);
+    }
+    log.info("config host={} port={} http_port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
             + " instances={} threads_per_instance={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
-        host, port, metricsPort == null ? "off" : metricsPort, model.name(), config.backend(), config.fallback(),
+        host, port, httpPort == null ? "off" : httpPort, metricsPort == null ? "off" : metricsPort, model.name(), config.backend(), config.fallback(),
         config.tensorRt().deviceIndex(), config.tensorRt().precision(), config.instances(),
         config.cpu().intraOpThreads(), config.maxBatch(), config.preferredBatchSizes(),
         config.maxQueueDelay().toNanos() / 1000, config.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
@@ -107,6 +114,10 @@ final class ServeCommand implements Callable<Integer> {
     MobiserveServer server = MobiserveServer.start(
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), limits, handlers, metrics);
     log.info("listening on {}:{} (health NOT_SERVING until the model is warm)", host, server.port());
+    KServeHttpServer http = httpPort == null ? null : KServeHttpServer.start(host, httpPort, limits, metrics);
+    if (http != null) {
+      log.info("KServe v2 HTTP on {}:{}", host, http.port());
+    }
 
     CountDownLatch stop = new CountDownLatch(1);
     Signal.handle(new Signal("TERM"), signal -> stop.countDown());
@@ -124,16 +135,26 @@ final class ServeCommand implements Callable<Integer> {
     } catch (EngineException e) {
       log.error("the engine could not start: {}", e.getMessage());
       server.shutdown(Duration.ZERO);
+      if (http != null) {
+        http.close();
+      }
       if (metricsServer != null) {
         metricsServer.close();
       }
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
-    server.serve(ServingModel.of(runtime, limits));
+    ServingModel serving = ServingModel.of(runtime, limits);
+    server.serve(serving);
+    if (http != null) {
+      http.serve(serving);
+    }
     log.info("serving {} on port {} with {}", model.name(), server.port(), runtime.engineInfo().backend());
 
     stop.await();
     log.info("shutting down: no new calls; {} s for calls in flight", shutdownGraceSeconds);
+    if (http != null) {
+      http.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
+    }
     boolean drained = server.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
     runtime.close();
     handlers.shutdown();

@@ -117,9 +117,10 @@ final class InferRequestReader {
       bytes.flip();
     }
     List<ImageInput> images = new ArrayList<>(batch);
+    int base = bytes.position(); // a view of part of an array may not start at 0
     for (int i = 0; i < batch; i++) {
       ByteBuffer slice = bytes.duplicate();
-      slice.position(i * perImage).limit((i + 1) * perImage);
+      slice.position(base + i * perImage).limit(base + (i + 1) * perImage);
       images.add(new ImageInput.Tensor(slice.slice().order(ByteOrder.LITTLE_ENDIAN)));
     }
     return images;
