@@ -143,6 +143,10 @@ public final class KServeHttpServer implements AutoCloseable {
 
     private static void write(Response response, Callback callback, V2Reply reply) {
       response.setStatus(reply.status());
+      if (reply.status() == 413) {
+        // The body was not read (whole): the connection cannot carry another request after it.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
       if (reply.contentType() != null) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
       }

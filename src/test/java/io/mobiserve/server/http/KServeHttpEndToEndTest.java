@@ -333,7 +333,7 @@ class KServeHttpEndToEndTest {
         + raw.length + "}}], \"outputs\": [{\"name\": \"probabilities\", \"parameters\": {\"classification\": 2}},"
         + " {\"name\": \"logits\", \"parameters\": {\"binary_data\": false}}]}", raw);
 
-    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.status()).as(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo(200);
     JsonObject json = reply.json();
     assertThat(output(json, "logits").getAsJsonArray("data")).hasSize(10);
     int size = output(json, "probabilities").getAsJsonObject("parameters").get("binary_data_size").getAsInt();
