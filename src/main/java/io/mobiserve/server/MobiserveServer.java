@@ -7,10 +7,10 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
-import io.mobiserve.metrics.RequestListener;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.EngineHealthListener;
+import io.mobiserve.server.kserve.InferenceService;
 import io.mobiserve.server.stream.StreamPolicyHeader;
 import java.io.IOException;
 import java.time.Duration;
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It listens before the model is loaded so that health checks can watch the load: the health
  * service answers NOT_SERVING until {@link #serve} is called, SERVING from then on, and NOT_SERVING
- * again once {@link #shutdown} begins. ClassifyService answers UNAVAILABLE while no model is served.
+ * again once {@link #shutdown} begins. ClassifyService answers UNAVAILABLE while no model is served. The
+ * Open Inference Protocol's {@code inference.GRPCInferenceService} is served beside it, on the same model.
  *
  * <p>A third health service name, {@value #ACCELERATED_SERVICE_NAME}, is SERVING only while an accelerated
  * backend runs the model: NOT_SERVING while it has failed over to its fallback, and always on a CPU
@@ -41,15 +42,17 @@ public final class MobiserveServer {
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicReference<ModelEndpoint> model = new AtomicReference<>();
 
-  private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests) {
+  private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers, ServerMetrics metrics) {
     this.server = builder
         .executor(handlers)
         // Server-wide, so outermost: it sees every service's calls and the status each one really ends with.
-        .intercept(new MetricsInterceptor(requests, System::nanoTime))
+        .intercept(new MetricsInterceptor(metrics, System::nanoTime))
         .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
         .maxInboundMessageSize(limits.maxMessageBytes())
         .addService(CallGuard.guard(ServerInterceptors.intercept(new ClassifyService(model::get),
             new CallerInterceptor(), new StreamPolicyHeader())))
+        .addService(CallGuard.guard(ServerInterceptors.intercept(new InferenceService(model::get, metrics),
+            new CallerInterceptor())))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -70,15 +73,16 @@ public final class MobiserveServer {
   }
 
   /**
-   * Starts listening, reporting every call — of every service — to {@code requests}.
+   * Starts listening, reporting every call — of every service — to {@code metrics}.
    *
    * @param builder a Netty builder bound to an address, or an in-process builder in tests
    * @param handlers the bounded executor that runs request handlers (never the transport threads)
-   * @param requests told each call's method, final status code and duration
+   * @param metrics told each call's method, final status code and duration; read back by KServe's
+   *     ModelStatistics
    */
   public static MobiserveServer start(
-      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests) throws IOException {
-    MobiserveServer server = new MobiserveServer(builder, limits, handlers, requests);
+      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, ServerMetrics metrics) throws IOException {
+    MobiserveServer server = new MobiserveServer(builder, limits, handlers, metrics);
     server.server.start();
     return server;
   }
