@@ -1,5 +1,6 @@
 package io.mobiserve.cli;
 
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.metrics.MetricsHttpServer;
@@ -11,6 +12,7 @@ import io.mobiserve.runtime.BackendChoice;
 import io.mobiserve.runtime.DaemonThreads;
 import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
+import io.mobiserve.security.FileWatcher;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
@@ -71,6 +73,16 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://HOST:PORT/metrics; 0 picks a free port (default: off).")
   Integer metricsPort;
 
+  @Option(names = "--metrics-host", paramLabel = "ADDR", description = "Address the metrics port listens on (default: --host).")
+  String metricsHost;
+
+  @Option(names = "--health-port", description = "Also answer grpc.health.v1.Health, and nothing else, on this port: plaintext and open, for probes"
+      + " that cannot speak TLS or send a token (kubelet's gRPC probes); 0 picks a free one (default: off).")
+  Integer healthPort;
+
+  @Mixin
+  ServeSecurityOptions security;
+
   @Option(names = "--shutdown-grace", defaultValue = "30", description = "Seconds that calls in flight get to finish at shutdown (default: ${DEFAULT-VALUE}).")
   int shutdownGraceSeconds;
 
@@ -85,6 +97,13 @@ final class ServeCommand implements Callable<Integer> {
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new ConfigurationException("--metrics-port must be within 0..65535, not " + metricsPort);
     }
+    if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
+      throw new ConfigurationException("--health-port must be within 0..65535, not " + healthPort);
+    }
+    // Certificates, keys and tokens are read now, so that a file that cannot be used stops the server at once.
+    FileWatcher files = FileWatcher.every(RELOAD_PERIOD);
+    ServerCredentials credentials = security.credentials(files);
+    MobiserveServer.Access access = security.access(files);
     log.info("config host={} port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
             + " instances={} threads_per_instance={} memory_budget_mb={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
@@ -103,15 +122,19 @@ final class ServeCommand implements Callable<Integer> {
     MetricsHttpServer metricsServer = null;
     if (metricsPort != null) {
       PrometheusMetrics prometheus = PrometheusMetrics.create();
-      metricsServer = MetricsHttpServer.start(host, metricsPort, prometheus);
+      metricsServer = MetricsHttpServer.start(metricsHost == null ? host : metricsHost, metricsPort, prometheus);
       metrics = prometheus;
       log.info("metrics at {}", metricsServer.url());
     }
 
     ExecutorService handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), DaemonThreads.named("grpc-handler"));
     MobiserveServer server = MobiserveServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), limits, handlers, metrics);
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials), limits, handlers, metrics, access);
     log.info("listening on {}:{} (health NOT_SERVING until the model is warm)", host, server.port());
+    if (healthPort != null) {
+      log.info("health only, plaintext, on {}:{}",
+          host, server.listenForHealth(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort))));
+    }
 
     CountDownLatch stop = new CountDownLatch(1);
     Signal.handle(new Signal("TERM"), signal -> stop.countDown());
@@ -142,12 +165,16 @@ final class ServeCommand implements Callable<Integer> {
     boolean drained = server.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
     runtime.close();
     handlers.shutdown();
+    files.close();
     if (metricsServer != null) {
       metricsServer.close();
     }
     log.info("stopped drained={}{}", drained, drained ? "" : " (some calls were cancelled after the grace period)");
     return ExitCodes.OK;
   }
+
+  /** How often certificate, key and token files are looked at for changes. */
+  private static final Duration RELOAD_PERIOD = Duration.ofSeconds(10);
 
   private ServerLimits limits() {
     try {
