@@ -119,7 +119,11 @@ public final class ClientChannels {
 
   /** {@code authorization: Bearer TOKEN} on every call. */
   static CallCredentials bearer(String token) {
-    String value = "Bearer " + token;
+    return authorization("Bearer " + token);
+  }
+
+  /** The {@code authorization} header {@code value} on every call. */
+  public static CallCredentials authorization(String value) {
     return new CallCredentials() {
       @Override
       public void applyRequestMetadata(RequestInfo request, Executor executor, MetadataApplier applier) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import io.grpc.CallCredentials;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -21,6 +20,7 @@ import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.api.v1.EncodedImage;
 import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.Image;
+import io.mobiserve.client.ClientChannels;
 import io.mobiserve.engine.onnxruntime.OrtEngine;
 import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.metrics.PrometheusMetrics;
@@ -39,7 +39,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -230,14 +229,7 @@ class TokenAuthenticationEndToEndTest {
   }
 
   private static CallCredentials bearer(String authorization) {
-    Metadata.Key<String> key = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-        Metadata headers = new Metadata();
-        headers.put(key, authorization);
-        applier.apply(headers);
-      }
-    };
+    return ClientChannels.authorization(authorization);
   }
+
 }
