@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the Python and Node client tests, each against a live server it starts on a free loopback port
-# (java -jar target/mobiserve.jar serve --port 0). Builds nothing: target/mobiserve.jar must exist
-# (./mvnw -q -B package -DskipTests). Installs what the tests need: Debian's python3-grpcio,
-# python3-grpc-tools, python3-opencv, python3-numpy and ffmpeg (apt is skipped when they are all present),
-# and the Node packages (npm ci). The last line is "clients: N passed, M failed"; the exit status is
-# non-zero when a test failed or a suite could not run.
+# (java -jar target/mobiserve.jar serve --port 0 --http-port 0). Builds nothing: target/mobiserve.jar must
+# exist (./mvnw -q -B package -DskipTests). Installs what the tests need: Debian's python3-grpcio,
+# python3-grpc-tools, python3-opencv, python3-numpy, python3-venv and ffmpeg (apt is skipped when they are
+# all present), and the Node packages (npm ci). Installs clients/python with pip into a fresh virtual
+# environment (--system-site-packages, so Debian's packages serve its dependencies; no build isolation, as
+# there is no PyPI here) and has the Python tests run its mobiserve-client command; the Node tests npm-pack
+# their package and install the tarball outside the repository. The last line is
+# "clients: N passed, M failed"; the exit status is non-zero when a test failed or a suite could not run.
 #
 # Environment: PYTHON (default /usr/bin/python3, the interpreter Debian's packages install for),
 # MOBISERVE_JAR, MOBISERVE_TEST_MODEL — see clients/python/README.md.
@@ -27,13 +30,13 @@ if [ ! -f "${MOBISERVE_JAR:-target/mobiserve.jar}" ]; then
 fi
 
 # --- dependencies ---
-if "$PYTHON" -c 'import grpc, grpc_tools, cv2, numpy' 2>/dev/null && command -v ffmpeg >/dev/null; then
-  echo "apt: python3-grpcio, python3-grpc-tools, python3-opencv, python3-numpy and ffmpeg already present"
+if "$PYTHON" -c 'import grpc, grpc_tools, cv2, numpy, venv, ensurepip' 2>/dev/null && command -v ffmpeg >/dev/null; then
+  echo "apt: python3-grpcio, python3-grpc-tools, python3-opencv, python3-numpy, python3-venv and ffmpeg already present"
 else
   SUDO=""
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
   if ! { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
-      python3-grpcio python3-grpc-tools python3-opencv python3-numpy ffmpeg; }; then
+      python3-grpcio python3-grpc-tools python3-opencv python3-numpy python3-venv ffmpeg; }; then
     echo "error: apt-get could not install the Python client's dependencies" >&2
     failed=1
     finish
@@ -45,10 +48,21 @@ if ! (cd clients/node && npm ci --no-audit --no-fund); then
   finish
 fi
 
-# --- Python: unittest ---
+# --- Python: pip install into a fresh virtual environment, then unittest ---
+echo "=== Python client: pip install clients/python into a fresh venv ==="
+venv_dir=$(mktemp -d)
+if "$PYTHON" -m venv --system-site-packages "$venv_dir/venv" \
+    && "$venv_dir/venv/bin/pip" install --no-build-isolation --no-input clients/python \
+    && "$venv_dir/venv/bin/mobiserve-client" --help >/dev/null; then
+  export MOBISERVE_CLIENT_COMMAND="$venv_dir/venv/bin/mobiserve-client"
+  echo "installed: $MOBISERVE_CLIENT_COMMAND"
+else
+  echo "error: pip could not install clients/python into a fresh virtual environment" >&2
+  failed=$((failed + 1))
+fi
 echo "=== Python client tests (clients/python) ==="
 py_log=$(mktemp)
-(cd clients/python && "$PYTHON" -m mobiserve_client._generate && "$PYTHON" -m unittest -v) 2>&1 | tee "$py_log"
+(cd clients/python && "$PYTHON" -m unittest -v) 2>&1 | tee "$py_log"
 py_rc=${PIPESTATUS[0]}
 py_ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$py_log" | tail -1)
 if [ -z "$py_ran" ]; then
@@ -63,6 +77,7 @@ else
   echo "python: $((py_ran - py_bad - py_skipped)) passed, $py_bad failed, $py_skipped skipped"
 fi
 rm -f "$py_log"
+rm -rf "$venv_dir" clients/python/build clients/python/*.egg-info
 
 # --- Node: node --test ---
 echo "=== Node client tests (clients/node) ==="

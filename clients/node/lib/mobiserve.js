@@ -1,12 +1,17 @@
 'use strict';
-// mobiserve's ClassifyService for Node: the proto is loaded at run time from the repository's proto/
-// (or MOBISERVE_PROTO_DIR) with @grpc/proto-loader, and called with @grpc/grpc-js.
+// mobiserve's ClassifyService for Node: the proto is loaded at run time with @grpc/proto-loader, and called
+// with @grpc/grpc-js. The proto comes from MOBISERVE_PROTO_DIR, else the package's own proto/ (an installed
+// package: `npm pack` copies it in), else the repository's proto/ (a clone).
 
+const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const PROTO_DIR = process.env.MOBISERVE_PROTO_DIR || path.resolve(__dirname, '..', '..', '..', 'proto');
+const PACKAGED_PROTO_DIR = path.resolve(__dirname, '..', 'proto');
+const PROTO_DIR = process.env.MOBISERVE_PROTO_DIR
+  || (fs.existsSync(path.join(PACKAGED_PROTO_DIR, 'mobiserve', 'v1', 'classify.proto'))
+    ? PACKAGED_PROTO_DIR : path.resolve(__dirname, '..', '..', '..', 'proto'));
 const PROTO_FILE = 'mobiserve/v1/classify.proto';
 
 // camelCase field names (frameId, captureTimeUs), int64/uint64 as JavaScript numbers (frame ids and

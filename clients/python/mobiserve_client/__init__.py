@@ -1,13 +1,18 @@
-"""mobiserve_client: Python clients for mobiserve's ClassifyService (proto/mobiserve/v1/classify.proto).
+"""mobiserve_client: Python clients for mobiserve.
 
-    from mobiserve_client import Client, AsyncClient, pb
+    from mobiserve_client import Client, AsyncClient, KServeClient
 
-The gRPC stubs are generated from the proto on first import (or by `python3 -m mobiserve_client._generate`).
+Client and AsyncClient speak mobiserve's ClassifyService (proto/mobiserve/v1/classify.proto): classify
+images, stream video frames. KServeClient speaks the KServe v2 / Open Inference Protocol
+(proto/inference/grpc_service.proto) that the same server serves beside it. The generated stubs are
+committed in mobiserve_client/_proto (pb, pb_grpc, v2, v2_grpc).
 """
 
-from ._stubs import pb, pb_grpc
-from .client import (AsyncClient, Client, FrameResult, StreamTracker, encoded_image, file_image,
-                     frame_request, percentile, raw_image)
+from ._stubs import pb, pb_grpc, v2, v2_grpc
+from .client import (AsyncClient, Classification, ClassScore, Client, FrameResult, StreamTracker, Timings,
+                     encoded_image, file_image, frame_request, percentile, raw_image, to_image)
+from .kserve import KServeClient, KServeClass
 
-__all__ = ["AsyncClient", "Client", "FrameResult", "StreamTracker", "encoded_image", "file_image",
-           "frame_request", "percentile", "raw_image", "pb", "pb_grpc"]
+__all__ = ["AsyncClient", "Classification", "ClassScore", "Client", "FrameResult", "KServeClass", "KServeClient",
+           "StreamTracker", "Timings", "encoded_image", "file_image", "frame_request", "percentile", "raw_image",
+           "to_image", "pb", "pb_grpc", "v2", "v2_grpc"]

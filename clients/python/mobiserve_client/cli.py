@@ -1,4 +1,4 @@
-"""The command line: `python3 -m mobiserve_client classify|stream|info ...`."""
+"""The command line: `mobiserve-client classify|stream|info ...` (or `python3 -m mobiserve_client ...`)."""
 
 import argparse
 import sys
@@ -7,7 +7,7 @@ import time
 import grpc
 
 from . import client as mc
-from ._stubs import pb
+from .kserve import KServeClient
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -24,18 +24,32 @@ def cmd_classify(args, out, err):
     except OSError as e:
         print(f"error: cannot read {e.filename}: {e.strerror}", file=err)
         return EXIT_FAILED
-    with mc.Client(args.target, timeout=args.timeout) as c:
-        try:
-            response = c.classify(images, top_k=args.top_k)
-        except grpc.RpcError as e:
-            return rpc_error(e, err)
-    for result in response.results:
-        print(result.id, file=out)
-        for score in result.classes:
-            label = score.label or f"class {score.index}"
-            print(f"  {label:<32} {score.probability:.4f}", file=out)
+    try:
+        if args.protocol == "kserve":
+            with KServeClient(args.target, timeout=args.timeout) as c:
+                model = args.model or _only_model(c)
+                results = [[(k.label, k.index, k.score) for k in classes] for classes in
+                           c.classify(model, [i.encoded.data for i in images], top_k=args.top_k)]
+            names = [i.id for i in images]
+        else:
+            with mc.Client(args.target, timeout=args.timeout) as c:
+                classified = c.classify(images, top_k=args.top_k)
+            results = [[(s.label, s.index, s.probability) for s in r.classes] for r in classified]
+            names = [r.id for r in classified]
+    except grpc.RpcError as e:
+        return rpc_error(e, err)
+    for name, classes in zip(names, results):
+        print(name, file=out)
+        for label, index, score in classes:
+            print(f"  {label or f'class {index}':<32} {score:.4f}", file=out)
     out.flush()
     return EXIT_OK
+
+
+def _only_model(client):
+    """The served model's name, from ClassifyService's GetModelInfo (mobiserve serves one model)."""
+    with mc.Client(target=None, channel=client.channel) as c:
+        return c.model_info().name
 
 
 def cmd_info(args, out, err):
@@ -146,14 +160,18 @@ def cmd_stream(args, out, err):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python3 -m mobiserve_client",
-                                description="Clients for mobiserve's ClassifyService.")
+    p = argparse.ArgumentParser(prog="mobiserve-client",
+                                description="Clients for mobiserve's ClassifyService and its KServe v2 protocol.")
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("classify", help="classify image files (JPEG, PNG), sent as they are")
     c.add_argument("--target", required=True, help="HOST:PORT of the server")
     c.add_argument("--top-k", type=int, default=5, help="classes to print per image (5)")
     c.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds (30)")
+    c.add_argument("--protocol", choices=["mobiserve", "kserve"], default="mobiserve",
+                   help="mobiserve: ClassifyService.Classify; kserve: KServe v2 ModelInfer, BYTES input and "
+                        "the classification extension (mobiserve)")
+    c.add_argument("--model", default=None, help="kserve: the model's name (default: the one served)")
     c.add_argument("images", nargs="+", metavar="IMAGE")
     c.set_defaults(run=cmd_classify)
 

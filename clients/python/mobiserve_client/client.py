@@ -1,9 +1,11 @@
 """Synchronous and asyncio clients for mobiserve's ClassifyService, and helpers to build messages."""
 
 import collections
+import dataclasses
 import pathlib
 import threading
 import time
+from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
 import grpc
 
@@ -19,6 +21,57 @@ POLICIES = {
     "block": pb.STREAM_POLICY_BLOCK,
     "latest": pb.STREAM_POLICY_LATEST,
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassScore:
+    """One class of an image's result: its index in the model's output, its name ("" without labels) and
+    its softmax probability."""
+    index: int
+    label: str
+    probability: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Timings:
+    """Where the server spent its time on an image, in microseconds, and the engine batch it rode in."""
+    preprocess_us: int
+    queue_us: int
+    inference_us: int
+    batch_size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Classification:
+    """One image's result: the id it was sent with, its top classes (most probable first), the timings."""
+    id: str
+    classes: List[ClassScore]
+    timings: Timings
+
+    @classmethod
+    def from_proto(cls, result) -> "Classification":
+        t = result.timings
+        return cls(result.id, [ClassScore(c.index, c.label, c.probability) for c in result.classes],
+                   Timings(t.preprocess_us, t.queue_us, t.inference_us, t.batch_size))
+
+
+# What classify() and stream() take as an image: a pb.Image; the bytes of a JPEG or PNG file; the path of
+# one; or a numpy uint8 array of shape (height, width, 3) in BGR order (OpenCV's frames).
+ImageLike = Union["pb.Image", bytes, str, pathlib.Path, "numpy.ndarray"]
+
+
+def to_image(image: ImageLike, image_id: str = "") -> "pb.Image":
+    """A pb.Image from any ImageLike (a path's id is its file name unless image_id is given)."""
+    if isinstance(image, pb.Image):
+        return image
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return encoded_image(image, image_id)
+    if isinstance(image, (str, pathlib.Path)):
+        path = pathlib.Path(image)
+        return encoded_image(path.read_bytes(), image_id or path.name)
+    if hasattr(image, "shape") and hasattr(image, "dtype"):
+        return raw_image(image, "bgr", image_id)
+    raise TypeError(f"not an image: {type(image).__name__} (give a pb.Image, bytes, a path or a numpy array)")
 
 
 def encoded_image(data, image_id=""):
@@ -157,10 +210,12 @@ class Client:
     def __init__(self, target, timeout=30.0, options=DEFAULT_OPTIONS, channel=None):
         self.timeout = timeout
         self.channel = channel or grpc.insecure_channel(target, options=list(options))
+        self._owns_channel = channel is None
         self.stub = pb_grpc.ClassifyServiceStub(self.channel)
 
     def close(self):
-        self.channel.close()
+        if self._owns_channel:
+            self.channel.close()
 
     def __enter__(self):
         return self
@@ -174,18 +229,36 @@ class Client:
     def model_info(self, timeout=None):
         return self.stub.GetModelInfo(pb.GetModelInfoRequest(), timeout=timeout or self.timeout)
 
-    def classify(self, images, top_k=0, timeout=None):
-        """Classifies a list of Image messages in one request; returns the ClassifyResponse."""
-        return self.stub.Classify(pb.ClassifyRequest(images=list(images), top_k=top_k),
+    def classify(self, images: Sequence[ImageLike], top_k: int = 5,
+                 timeout: Optional[float] = None) -> List[Classification]:
+        """Classifies the images in one request; returns one Classification per image, in order. Raises
+        grpc.RpcError (e.code(), e.details()) when the server refuses the request."""
+        response = self.classify_response(images, top_k, timeout)
+        return [Classification.from_proto(r) for r in response.results]
+
+    def classify_response(self, images: Sequence[ImageLike], top_k: int = 5,
+                          timeout: Optional[float] = None) -> "pb.ClassifyResponse":
+        """Like classify, returning the ClassifyResponse message itself."""
+        return self.stub.Classify(pb.ClassifyRequest(images=[to_image(i) for i in images], top_k=top_k),
                                   timeout=timeout or self.timeout)
 
-    def classify_files(self, paths, top_k=0, timeout=None):
-        return self.classify([file_image(p) for p in paths], top_k=top_k, timeout=timeout)
-
-    def stream(self, requests, timeout=None):
-        """Opens ClassifyStream over an iterator of ClassifyStreamRequest (gRPC sends from its own thread while
-        the caller reads); returns the response iterator, which is also the call (`.cancel()`)."""
-        return self.stub.ClassifyStream(iter(requests), timeout=timeout)
+    def stream(self, frames: Iterable[Union["pb.ClassifyStreamRequest", ImageLike]], timeout: Optional[float] = None,
+               policy: str = "block", top_k: int = 1,
+               max_pending_frames: int = 0) -> Iterator["pb.ClassifyStreamResponse"]:
+        """Opens ClassifyStream over `frames`: ClassifyStreamRequest messages sent as they are, or images
+        (numpy BGR frames, encoded bytes ...) sent one per frame with frame_id = their index and, on the
+        first, the policy ("block" or "latest"). gRPC sends from its own thread while the caller reads;
+        returns the response iterator (one response per frame, in order, then the summary), which is also
+        the call (`.cancel()`)."""
+        def requests():
+            for index, frame in enumerate(frames):
+                if isinstance(frame, pb.ClassifyStreamRequest):
+                    yield frame
+                else:
+                    yield frame_request(to_image(frame), index, top_k=top_k,
+                                        policy=policy if index == 0 else None,
+                                        max_pending_frames=max_pending_frames)
+        return self.stub.ClassifyStream(requests(), timeout=timeout)
 
 
 class AsyncClient:
@@ -211,12 +284,12 @@ class AsyncClient:
     async def model_info(self, timeout=None):
         return await self.stub.GetModelInfo(pb.GetModelInfoRequest(), timeout=timeout or self.timeout)
 
-    async def classify(self, images, top_k=0, timeout=None):
-        return await self.stub.Classify(pb.ClassifyRequest(images=list(images), top_k=top_k),
-                                        timeout=timeout or self.timeout)
-
-    async def classify_files(self, paths, top_k=0, timeout=None):
-        return await self.classify([file_image(p) for p in paths], top_k=top_k, timeout=timeout)
+    async def classify(self, images: Sequence[ImageLike], top_k: int = 5,
+                       timeout: Optional[float] = None) -> List[Classification]:
+        """Classifies the images in one request; one Classification per image, in order."""
+        response = await self.stub.Classify(pb.ClassifyRequest(images=[to_image(i) for i in images], top_k=top_k),
+                                            timeout=timeout or self.timeout)
+        return [Classification.from_proto(r) for r in response.results]
 
     def stream(self, requests=None, timeout=None):
         """Opens ClassifyStream. `requests` is an (async) iterable of ClassifyStreamRequest, or None to write

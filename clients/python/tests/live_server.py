@@ -1,9 +1,10 @@
 """One live mobiserve server for the whole test run: started on first use, stopped at exit.
 
-It runs `java -jar target/mobiserve.jar serve --host 127.0.0.1 --port 0` (the jar must have been built:
+It runs `java -jar target/mobiserve.jar serve --host 127.0.0.1 --port 0 --http-port 0` (the jar must have been built:
 ./mvnw -q -B package -DskipTests) with the small digits model the Java tests train on, reads the port
 from its "listening on" log line and waits for "serving". Environment:
   MOBISERVE_TARGET      use this running server (HOST:PORT) instead of starting one
+  MOBISERVE_HTTP_TARGET its KServe v2 HTTP address (HOST:PORT), with MOBISERVE_TARGET
   MOBISERVE_JAR         the jar (default: <repository>/target/mobiserve.jar)
   MOBISERVE_TEST_MODEL  the model to serve (default: the digits fixture; "builtin" for the built-in model)
   JAVA                  the java command (default: java)
@@ -32,7 +33,7 @@ class LiveServer:
             raise RuntimeError(f"{jar} not found: build it first (./mvnw -q -B package -DskipTests)")
         model = os.environ.get("MOBISERVE_TEST_MODEL", str(DIGITS / "digits-mobilenetv3-small.onnx"))
         command = [os.environ.get("JAVA", "java"), "-jar", str(jar), "serve", "--host", "127.0.0.1",
-                   "--port", "0", "--shutdown-grace", "2"]
+                   "--port", "0", "--http-port", "0", "--shutdown-grace", "2"]
         if model != "builtin":
             command += ["--model", model]
         self.log = tempfile.NamedTemporaryFile(prefix="mobiserve-server-", suffix=".log", delete=False)
@@ -48,7 +49,9 @@ class LiveServer:
         while time.monotonic() < deadline:
             text = self._log_text()
             listening = re.search(r"listening on ([\d.]+):(\d+)", text)
-            if listening and re.search(r"\bserving\b", text):
+            http = re.search(r"KServe v2 HTTP on ([\d.]+):(\d+)", text)
+            if listening and http and re.search(r"\bserving\b", text):
+                self.http_target = f"{http.group(1)}:{http.group(2)}"
                 return f"{listening.group(1)}:{listening.group(2)}"
             if self.process.poll() is not None:
                 break
@@ -79,3 +82,10 @@ def target():
         atexit.register(_server.stop)
     return _server.target
 
+
+def http_target():
+    """HOST:PORT of the server's KServe v2 HTTP front end, starting the server on first call."""
+    if os.environ.get("MOBISERVE_TARGET"):
+        return os.environ["MOBISERVE_HTTP_TARGET"]
+    target()
+    return _server.http_target

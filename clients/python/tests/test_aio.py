@@ -48,8 +48,8 @@ class AsyncClientTest(unittest.TestCase):
                 return await asyncio.gather(c.classify([file_image(HELDOUT / "0000_2.png")], top_k=2),
                                             c.model_info())
         response, info = asyncio.run(go())
-        self.assertEqual(len(response.results[0].classes), 2)
-        self.assertEqual(response.results[0].classes[0].label, "2")
+        self.assertEqual(len(response[0].classes), 2)
+        self.assertEqual(response[0].classes[0].label, "2")
         self.assertEqual(info.num_classes, 10)
 
     def test_invalid_argument(self):

@@ -6,7 +6,7 @@ import unittest
 import cv2
 import grpc
 
-from mobiserve_client import Client, cli, encoded_image, file_image, percentile
+from mobiserve_client import ClassScore, Client, cli, encoded_image, file_image, percentile
 
 from . import live_server
 
@@ -58,12 +58,29 @@ class ClassifyTest(unittest.TestCase):
         with Client(self.target) as c:
             response = c.classify([file_image(HELDOUT / "0002_1.png"), encoded_image(self.jpeg.read_bytes(), "j")],
                                   top_k=10)
-        self.assertEqual([r.id for r in response.results], ["0002_1.png", "j"])
-        for result in response.results:
+        self.assertEqual([r.id for r in response], ["0002_1.png", "j"])
+        for result in response:
             self.assertEqual(len(result.classes), 10)
             self.assertAlmostEqual(sum(c.probability for c in result.classes), 1.0, places=3)
             self.assertGreaterEqual(result.timings.batch_size, 1)
-        self.assertEqual(response.results[0].classes[0].label, "1")
+        self.assertEqual(response[0].classes[0].label, "1")
+
+    def test_typed_api_takes_paths_bytes_and_bgr_arrays(self):
+        png = HELDOUT / "0002_1.png"
+        with Client(self.target) as c:
+            results = c.classify([png, str(png), png.read_bytes(), cv2.imread(str(png))], top_k=1)
+        self.assertEqual([r.id for r in results], ["0002_1.png", "0002_1.png", "", ""])
+        self.assertEqual({r.classes[0].label for r in results}, {"1"})
+        self.assertIsInstance(results[0].classes[0], ClassScore)
+        self.assertGreater(results[0].timings.batch_size, 0)
+
+    def test_stream_of_frames_answers_each_in_order_then_summary(self):
+        frame = cv2.imread(str(HELDOUT / "0000_2.png"))
+        with Client(self.target) as c:
+            responses = list(c.stream([frame, frame, frame], timeout=30, policy="block"))
+        self.assertEqual([r.frame_id for r in responses[:-1]], [0, 1, 2])
+        self.assertEqual(responses[0].results[0].classes[0].label, "2")
+        self.assertTrue(responses[-1].HasField("summary"))
 
     def test_truncated_jpeg_is_invalid_argument(self):
         with Client(self.target) as c:

@@ -94,6 +94,26 @@ class ArchitectureTest {
         .check(classes);
   }
 
+  /**
+   * The Open Inference Protocol: server.kserve is its core (gRPC messages, checks, the one inference path);
+   * server.http carries it over HTTP and may use that core, the served model and the metrics, never the
+   * runtime's parts or mobiserve's own API; Jetty stays inside server.http.
+   */
+  @Test
+  void theHttpFrontEndGoesThroughTheKServeCore() {
+    noClasses().that().resideOutsideOfPackage("io.mobiserve.server.http..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..")
+        .check(classes);
+    noClasses().that().resideInAPackage("io.mobiserve.server.http..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.mobiserve.runtime..", "io.mobiserve.engine..",
+            "io.mobiserve.preprocess..", "io.mobiserve.model..", "io.mobiserve.server.stream..",
+            "io.mobiserve.api.v1..")
+        .check(classes);
+    noClasses().that().resideInAPackage("io.mobiserve.server.kserve..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.mobiserve.server.http..", "io.mobiserve.server.stream..")
+        .check(classes);
+  }
+
   @Test
   void nativeLibrariesStayInTheirPackages() {
     noClasses().that().resideOutsideOfPackages("io.mobiserve.engine.onnxruntime..", "io.mobiserve.model..")

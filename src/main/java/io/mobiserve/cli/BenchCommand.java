@@ -4,12 +4,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.mobiserve.api.v1.StreamPolicy;
 import io.mobiserve.bench.Arrivals;
-import io.mobiserve.bench.BareOrtTarget;
 import io.mobiserve.bench.Bench;
 import io.mobiserve.bench.BenchImage;
 import io.mobiserve.bench.BenchInputs;
 import io.mobiserve.bench.BenchReport;
-import io.mobiserve.bench.EngineTarget;
+import io.mobiserve.bench.EngineOnlyTarget;
 import io.mobiserve.bench.GoodputSource;
 import io.mobiserve.bench.GrpcTarget;
 import io.mobiserve.bench.HtmlReport;
@@ -263,7 +262,7 @@ final class BenchCommand implements Callable<Integer> {
         throw new IllegalStateException("the bare loop could not start: " + e.getMessage(), e);
       }
       ModelUnderTest model = engineModel(spec, "onnxruntime-cpu (bare loop)", batch);
-      try (LoadTarget loop = new BareOrtTarget(loops)) {
+      try (LoadTarget loop = EngineOnlyTarget.ofBareLoops(loops)) {
         return runAndReport(steps(loop), timing, model, "bare onnxruntime loop",
             BenchInputs.generated(InputKind.TENSOR, 1, 1, model), GoodputSource.NONE, out);
       }
@@ -277,7 +276,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       List<BenchImage> inputs = BenchInputs.generated(InputKind.TENSOR, 1, 1, model);
       List<BenchImage.Tensor> tensors = inputs.stream().map(BenchImage.Tensor.class::cast).toList();
-      try (LoadTarget target = new EngineTarget(engines.engines(), tensors, batch)) {
+      try (LoadTarget target = EngineOnlyTarget.ofEngines(engines.engines(), tensors, batch)) {
         return runAndReport(steps(target), timing, model, "engine-only", inputs, GoodputSource.NONE, out);
       }
     } catch (EngineException e) {

@@ -5,7 +5,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.metrics.MetricsHttpServer;
 import io.mobiserve.metrics.PrometheusMetrics;
-import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.runtime.BackendChoice;
@@ -16,6 +15,7 @@ import io.mobiserve.security.FileWatcher;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
+import io.mobiserve.server.http.KServeHttpServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,6 +73,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://HOST:PORT/metrics; 0 picks a free port (default: off).")
   Integer metricsPort;
 
+  @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port; 0 picks a free one (default: off).")
+  Integer httpPort;
+
   @Option(names = "--metrics-host", paramLabel = "ADDR", description = "Address the metrics port listens on (default: --host).")
   String metricsHost;
 
@@ -97,6 +100,9 @@ final class ServeCommand implements Callable<Integer> {
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw new ConfigurationException("--metrics-port must be within 0..65535, not " + metricsPort);
     }
+    if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+      throw new ConfigurationException("--http-port must be within 0..65535, not " + httpPort);
+    }
     if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
       throw new ConfigurationException("--health-port must be within 0..65535, not " + healthPort);
     }
@@ -104,13 +110,14 @@ final class ServeCommand implements Callable<Integer> {
     FileWatcher files = FileWatcher.every(RELOAD_PERIOD);
     ServerCredentials credentials = security.credentials(files);
     MobiserveServer.Access access = security.access(files);
-    log.info("config host={} port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
+    log.info("config host={} port={} http_port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
             + " instances={} threads_per_instance={} memory_budget_mb={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
-        host, port, metricsPort == null ? "off" : metricsPort, model.name(), config.backend(), config.fallback(),
-        config.tensorRt().deviceIndex(), config.tensorRt().precision(), config.instances(),
-        config.cpu().intraOpThreads(), config.memoryBudgetBytes() >> 20, config.maxBatch(), config.preferredBatchSizes(),
+        host, port, httpPort == null ? "off" : httpPort, metricsPort == null ? "off" : metricsPort, model.name(),
+        config.backend(), config.fallback(), config.tensorRt().deviceIndex(), config.tensorRt().precision(),
+        config.instances(), config.cpu().intraOpThreads(), config.memoryBudgetBytes() >> 20, config.maxBatch(),
+        config.preferredBatchSizes(),
         config.maxQueueDelay().toNanos() / 1000, config.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
         maxPixels, maxMessageBytes, shutdownGraceSeconds);
     log.info("model {}: {} ({} classes, input {}x{}x{}, preprocessing {}){}", model.name(), model.architecture(),
@@ -118,12 +125,11 @@ final class ServeCommand implements Callable<Integer> {
         model.preprocessing(), model.trained() ? "" : " — UNTRAINED weights: " + model.notes());
     log.info("backend {}", backend.reason());
 
-    ServerMetrics metrics = ServerMetrics.DISABLED;
+    // Recorded even without --metrics-port: KServe's ModelStatistics reads the same counters.
+    PrometheusMetrics metrics = PrometheusMetrics.create();
     MetricsHttpServer metricsServer = null;
     if (metricsPort != null) {
-      PrometheusMetrics prometheus = PrometheusMetrics.create();
-      metricsServer = MetricsHttpServer.start(metricsHost == null ? host : metricsHost, metricsPort, prometheus);
-      metrics = prometheus;
+      metricsServer = MetricsHttpServer.start(metricsHost == null ? host : metricsHost, metricsPort, metrics);
       log.info("metrics at {}", metricsServer.url());
     }
 
@@ -134,6 +140,10 @@ final class ServeCommand implements Callable<Integer> {
     if (healthPort != null) {
       log.info("health only, plaintext, on {}:{}",
           host, server.listenForHealth(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort))));
+    }
+    KServeHttpServer http = httpPort == null ? null : KServeHttpServer.start(host, httpPort, limits, metrics);
+    if (http != null) {
+      log.info("KServe v2 HTTP on {}:{}", host, http.port());
     }
 
     CountDownLatch stop = new CountDownLatch(1);
@@ -152,16 +162,26 @@ final class ServeCommand implements Callable<Integer> {
     } catch (EngineException e) {
       log.error("the engine could not start: {}", e.getMessage());
       server.shutdown(Duration.ZERO);
+      if (http != null) {
+        http.close();
+      }
       if (metricsServer != null) {
         metricsServer.close();
       }
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
-    server.serve(ModelEndpoint.of(runtime, limits));
+    ModelEndpoint endpoint = ModelEndpoint.of(runtime, limits);
+    server.serve(endpoint);
+    if (http != null) {
+      http.serve(endpoint);
+    }
     log.info("serving {} on port {} with {}", model.name(), server.port(), runtime.engineInfo().backend());
 
     stop.await();
     log.info("shutting down: no new calls; {} s for calls in flight", shutdownGraceSeconds);
+    if (http != null) {
+      http.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
+    }
     boolean drained = server.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
     runtime.close();
     handlers.shutdown();

@@ -11,11 +11,16 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -123,6 +128,12 @@ public final class PrometheusMetrics implements ServerMetrics {
       .help("Images inferred in vain: their results came back after their call's deadline passed or its client"
           + " went")
       .register(registry);
+  /**
+   * Finished calls' time by method and outcome, for {@link #totals}: the duration histogram has no code
+   * label, so it cannot tell the time of successful calls from that of failed ones.
+   */
+  private final ConcurrentMap<String, CallTime> callTime = new ConcurrentHashMap<>();
+  private volatile long lastBatchEpochMillis;
 
   private volatile String backend = "unknown";
   private String degradedReason; // guarded by degradedInfo
@@ -194,6 +205,7 @@ public final class PrometheusMetrics implements ServerMetrics {
     inflight.dec();
     requests.labelValues(method, caller, code).inc();
     requestDuration.labelValues(method).observe(nanos / NANOS_PER_SECOND);
+    callTime.computeIfAbsent(method, m -> new CallTime()).add(code.equals("OK"), nanos);
   }
 
   @Override
@@ -229,6 +241,7 @@ public final class PrometheusMetrics implements ServerMetrics {
     if (failed) {
       return;
     }
+    lastBatchEpochMillis = System.currentTimeMillis();
     images.labelValues(backendLabel).inc(size);
     inferred.add(size);
     batchSize.observe(size);
@@ -281,6 +294,62 @@ public final class PrometheusMetrics implements ServerMetrics {
   @Override
   public void failedOver(int images) {
     failoverBatches.inc();
+  }
+
+  @Override
+  public InferenceTotals totals(Set<String> inferenceMethods) {
+    long okCount = 0;
+    long okNanos = 0;
+    long failCount = 0;
+    long failNanos = 0;
+    for (String method : inferenceMethods) {
+      CallTime time = callTime.get(method);
+      if (time != null) {
+        okCount += time.okCount.sum();
+        okNanos += time.okNanos.sum();
+        failCount += time.failCount.sum();
+        failNanos += time.failNanos.sum();
+      }
+    }
+    return new InferenceTotals(
+        new InferenceTotals.Tally(okCount, okNanos),
+        new InferenceTotals.Tally(failCount, failNanos),
+        sum(images.collect()),
+        (long) batches.collect().getDataPoints().stream()
+            .filter(p -> "success".equals(p.getLabels().get("outcome")))
+            .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum(),
+        tally(queueDuration.collect()),
+        tally(preprocessDuration.collect()),
+        tally(inferenceDuration.collect()),
+        lastBatchEpochMillis);
+  }
+
+  private static long sum(CounterSnapshot counter) {
+    return (long) counter.getDataPoints().stream().mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+  }
+
+  /** Observations and their summed seconds, over every label set, as a count and nanoseconds. */
+  private static InferenceTotals.Tally tally(HistogramSnapshot histogram) {
+    long count = 0;
+    double seconds = 0;
+    for (HistogramSnapshot.HistogramDataPointSnapshot point : histogram.getDataPoints()) {
+      count += point.getCount();
+      seconds += point.getSum();
+    }
+    return new InferenceTotals.Tally(count, Math.round(seconds * NANOS_PER_SECOND));
+  }
+
+  /** One method's finished calls: how many, and how long altogether, apart for OK and the rest. */
+  private static final class CallTime {
+    final LongAdder okCount = new LongAdder();
+    final LongAdder okNanos = new LongAdder();
+    final LongAdder failCount = new LongAdder();
+    final LongAdder failNanos = new LongAdder();
+
+    void add(boolean ok, long nanos) {
+      (ok ? okCount : failCount).increment();
+      (ok ? okNanos : failNanos).add(nanos);
+    }
   }
 
   private static String label(Enum<?> value) {

@@ -1,6 +1,7 @@
 package io.mobiserve.metrics;
 
 import io.mobiserve.runtime.RuntimeListener;
+import java.util.Set;
 
 /**
  * Everything the server measures, in one place: calls (from the RPC front end), preprocessing (from the
@@ -13,6 +14,12 @@ import io.mobiserve.runtime.RuntimeListener;
  */
 public interface ServerMetrics extends RequestListener, RuntimeListener {
 
+  /**
+   * The running totals so far, counting as inference calls those of {@code inferenceMethods} (full method
+   * names, as {@link RequestListener} receives them).
+   */
+  InferenceTotals totals(Set<String> inferenceMethods);
+
   /** Records nothing. */
   ServerMetrics DISABLED = new ServerMetrics() {
     @Override
@@ -20,6 +27,11 @@ public interface ServerMetrics extends RequestListener, RuntimeListener {
 
     @Override
     public void finished(String method, String caller, String code, long nanos) {}
+
+    @Override
+    public InferenceTotals totals(Set<String> inferenceMethods) {
+      return InferenceTotals.NONE;
+    }
 
     @Override
     public String toString() {

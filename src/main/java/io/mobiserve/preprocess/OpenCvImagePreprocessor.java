@@ -127,7 +127,12 @@ public final class OpenCvImagePreprocessor implements ImagePreprocessor {
     ChannelOrder order = Objects.requireNonNull(raw.order(), "raw image channel order");
     int width = raw.width();
     int height = raw.height();
-    if (width < 1 || height < 1) {
+    if (width < 0 || height < 0) {
+      // the wire's uint32 over 2^31-1, cast to int on the way here: say what the client sent
+      throw new InvalidImageException("raw image is " + Integer.toUnsignedString(width) + "x"
+          + Integer.toUnsignedString(height) + ", over the largest side of " + Integer.MAX_VALUE);
+    }
+    if (width == 0 || height == 0) {
       throw new InvalidImageException("raw image width and height must be at least 1, got " + width + "x" + height);
     }
     requirePixelsWithinLimit(width, height);

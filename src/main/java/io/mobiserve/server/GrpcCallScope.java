@@ -14,6 +14,14 @@ public final class GrpcCallScope {
   private GrpcCallScope() {}
 
   /**
+   * The current call's scope, its source the caller {@link CallerInterceptor} put in the Context (for a
+   * service registered behind it).
+   */
+  public static CallScope current(Priority priority) {
+    return of(Context.current(), priority, CallerInterceptor.current());
+  }
+
+  /**
    * @param priority LIVE for stream frames, BULK for unary requests
    * @param source who is calling: the peer's address, or a stream's own name
    */

@@ -8,12 +8,12 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
-import io.mobiserve.metrics.RequestListener;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.EngineHealthListener;
 import io.mobiserve.server.auth.CallerAuthentication;
 import io.mobiserve.server.auth.TokenAuthenticator;
+import io.mobiserve.server.kserve.InferenceService;
 import io.mobiserve.server.stream.StreamPolicyHeader;
 import java.io.IOException;
 import java.time.Duration;
@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It listens before the model is loaded so that health checks can watch the load: the health
  * service answers NOT_SERVING until {@link #serve} is called, SERVING from then on, and NOT_SERVING
- * again once {@link #shutdown} begins. ClassifyService answers UNAVAILABLE while no model is served.
+ * again once {@link #shutdown} begins. ClassifyService answers UNAVAILABLE while no model is served. The
+ * Open Inference Protocol's {@code inference.GRPCInferenceService} is served beside it, on the same model.
  *
  * <p>A third health service name, {@value #ACCELERATED_SERVICE_NAME}, is SERVING only while an accelerated
  * backend runs the model: NOT_SERVING while it has failed over to its fallback, and always on a CPU
@@ -58,19 +59,21 @@ public final class MobiserveServer {
   }
 
   private MobiserveServer(
-      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests, Access access) {
+      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, ServerMetrics metrics, Access access) {
     builder
         .executor(handlers)
         // Server-wide, so that every service is covered. The last added runs first: who is calling, then the
         // metrics (which see every call and the status it really ends with, refusals included), then the refusal
         // of calls without a valid token.
         .intercept(CallerAuthentication.admit(Set.of(HealthGrpc.SERVICE_NAME)))
-        .intercept(new MetricsInterceptor(requests, System::nanoTime))
+        .intercept(new MetricsInterceptor(metrics, System::nanoTime))
         .intercept(CallerAuthentication.identify(access.tokens()))
         .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
         .maxInboundMessageSize(limits.maxMessageBytes())
         .addService(CallGuard.guard(ServerInterceptors.intercept(new ClassifyService(model::get),
             new CallerInterceptor(), new StreamPolicyHeader())))
+        .addService(CallGuard.guard(ServerInterceptors.intercept(new InferenceService(model::get, metrics),
+            new CallerInterceptor())))
         .addService(health.getHealthService());
     if (access.reflection()) {
       builder.addService(ProtoReflectionServiceV1.newInstance());
@@ -93,26 +96,27 @@ public final class MobiserveServer {
   }
 
   /**
-   * Starts listening, reporting every call — of every service — to {@code requests}.
+   * Starts listening, reporting every call — of every service — to {@code metrics}.
    *
    * @param builder a Netty builder bound to an address, or an in-process builder in tests
    * @param handlers the bounded executor that runs request handlers (never the transport threads)
-   * @param requests told each call's method, final status code and duration
+   * @param metrics told each call's method, final status code and duration; read back by KServe's
+   *     ModelStatistics
    */
   public static MobiserveServer start(
-      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, RequestListener requests) throws IOException {
-    return start(builder, limits, handlers, requests, Access.OPEN);
+      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, ServerMetrics metrics) throws IOException {
+    return start(builder, limits, handlers, metrics, Access.OPEN);
   }
 
   /**
-   * Starts listening, reporting every call to {@code requests}, admitting calls as {@code access} says.
+   * Starts listening, reporting every call to {@code metrics}, admitting calls as {@code access} says.
    *
    * @param builder a Netty builder bound to an address (with TLS credentials or without), or an in-process
    *     builder in tests
    */
   public static MobiserveServer start(ServerBuilder<?> builder, ServerLimits limits, Executor handlers,
-      RequestListener requests, Access access) throws IOException {
-    MobiserveServer server = new MobiserveServer(builder, limits, handlers, requests, access);
+      ServerMetrics metrics, Access access) throws IOException {
+    MobiserveServer server = new MobiserveServer(builder, limits, handlers, metrics, access);
     server.server.start();
     return server;
   }

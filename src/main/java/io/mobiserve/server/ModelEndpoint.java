@@ -1,6 +1,7 @@
 package io.mobiserve.server;
 
 import io.mobiserve.api.v1.ModelInfo;
+import io.mobiserve.batching.BatchingConfig;
 import io.mobiserve.pipeline.ClassificationPipeline;
 import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.ModelRuntime;
@@ -16,13 +17,15 @@ public final class ModelEndpoint {
   private final ModelInfo staticInfo;
   private final ServerLimits limits;
   private final EngineHealth health;
+  private final BatchingConfig batching;
 
   private ModelEndpoint(ClassificationPipeline pipeline, ModelInfo staticInfo, ServerLimits limits,
-      EngineHealth health) {
+      EngineHealth health, BatchingConfig batching) {
     this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
     this.staticInfo = Objects.requireNonNull(staticInfo, "staticInfo");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.health = Objects.requireNonNull(health, "health");
+    this.batching = Objects.requireNonNull(batching, "batching");
   }
 
   /** Serves {@code runtime}'s pipeline, describing it with its backend and the reason it was chosen. */
@@ -32,7 +35,8 @@ public final class ModelEndpoint {
         ProtoMapping.modelInfo(runtime.model(), runtime.engineInfo(), runtime.maxBatch(),
             runtime.backend().reason(), runtime.health().fallback(), limits),
         limits,
-        runtime.health());
+        runtime.health(),
+        runtime.batching());
   }
 
   /** Classifies images. */
@@ -56,6 +60,11 @@ public final class ModelEndpoint {
   /** The engines' health, for the health service. */
   public EngineHealth health() {
     return health;
+  }
+
+  /** How the batcher merges images into engine batches (max batch, preferred sizes, max queue delay). */
+  public BatchingConfig batching() {
+    return batching;
   }
 
   /** Checks requests against the limits and the model's classes. */

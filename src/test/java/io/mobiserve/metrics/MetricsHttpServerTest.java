@@ -45,6 +45,26 @@ class MetricsHttpServerTest {
   }
 
   @Test
+  void openMetrics_isServedWhenTheScraperAsksForIt_andAProtobufAsk_getsText() throws Exception {
+    try (MetricsHttpServer server = MetricsHttpServer.start("127.0.0.1", 0, PrometheusMetrics.create())) {
+      HttpResponse<String> open = http.send(HttpRequest.newBuilder(server.url())
+          .header("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")
+          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> proto = http.send(HttpRequest.newBuilder(server.url())
+          .header("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+              + "encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3")
+          .build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(open.statusCode()).isEqualTo(200);
+      assertThat(open.headers().firstValue("Content-Type").orElse("")).startsWith("application/openmetrics-text");
+      assertThat(open.body()).endsWith("# EOF\n");
+      assertThat(proto.statusCode()).isEqualTo(200);
+      assertThat(proto.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+      assertThat(proto.body()).contains("# TYPE mobiserve_queue_images gauge");
+    }
+  }
+
+  @Test
   void close_stopsListening() throws Exception {
     MetricsHttpServer server = MetricsHttpServer.start("127.0.0.1", 0, PrometheusMetrics.create());
     URI url = server.url();

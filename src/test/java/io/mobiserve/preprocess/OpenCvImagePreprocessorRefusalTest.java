@@ -124,6 +124,15 @@ class OpenCvImagePreprocessorRefusalTest {
   }
 
   @Test
+  void preprocess_refusesRawImageWithASideOver2To31AsTheClientSentIt() {
+    // 4294920970 x 2863342415 as ints, from a uint32 cast (issue 10); the message once read "got -46326x-1431624881"
+    assertRefused(new ImageInput.Raw(ByteBuffer.allocate(2_724_418), (int) 4294920970L, (int) 2863342415L, ChannelOrder.RGB),
+        "raw image is 4294920970x2863342415, over the largest side of 2147483647");
+    assertRefused(new ImageInput.Raw(ByteBuffer.allocate(0), -63487, 0, ChannelOrder.RGB),
+        "raw image is 4294903809x0, over the largest side of 2147483647");
+  }
+
+  @Test
   void preprocess_refusesRawImageOverThePixelLimit() {
     OpenCvImagePreprocessor strict = new OpenCvImagePreprocessor(SHAPE, PREPROCESSING, new ImageLimits(100, 1000));
     assertRefused(strict, new ImageInput.Raw(ByteBuffer.allocate(3 * 1001), 1001, 1, ChannelOrder.RGB),

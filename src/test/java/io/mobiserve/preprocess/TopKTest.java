@@ -77,4 +77,10 @@ class TopKTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("there are 2 labels for 3 classes");
   }
+
+  @Test
+  void largest_ranksRawValuesLargestFirstWithTiesByLowerIndex() {
+    assertThat(TopK.largest(new float[] {-3, 7, 7, -1, 12}, 4)).containsExactly(4, 1, 2, 3);
+    assertThatThrownBy(() -> TopK.largest(new float[] {1}, 2)).hasMessage("k must be between 1 and 1, not 2");
+  }
 }

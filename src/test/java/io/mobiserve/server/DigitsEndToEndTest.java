@@ -29,12 +29,11 @@ import io.mobiserve.engine.onnxruntime.OrtEngineOptions;
 import io.mobiserve.model.ModelOverrides;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
-import io.mobiserve.preprocess.ImageInput;
 import io.mobiserve.preprocess.ImageLimits;
-import io.mobiserve.preprocess.OpenCvImagePreprocessor;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.DigitsFixture.Sample;
+import io.mobiserve.testing.ModelInputs;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.TestImages;
 import java.awt.image.BufferedImage;
@@ -89,12 +88,10 @@ class DigitsEndToEndTest {
         .build();
   }
 
-  private static Image tensor(byte[] png) throws Exception {
-    OpenCvImagePreprocessor preprocessor =
-        new OpenCvImagePreprocessor(model.input(), model.preprocessing(), ImageLimits.DEFAULT);
-    ByteBuffer bytes = ByteBuffer.allocate(model.input().elementCount() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    preprocessor.preprocess(new ImageInput.Encoded(ByteBuffer.wrap(png)), bytes.asFloatBuffer());
-    return Image.newBuilder().setTensor(Tensor.newBuilder().setFloat32Data(ByteString.copyFrom(bytes.array()))).build();
+  private static Image tensor(byte[] png) {
+    return Image.newBuilder()
+        .setTensor(Tensor.newBuilder().setFloat32Data(ByteString.copyFrom(ModelInputs.tensorBytes(model, png))))
+        .build();
   }
 
   /** Classifies every held-out sample, 25 per request, and returns each one's top-1 class. */
@@ -132,13 +129,7 @@ class DigitsEndToEndTest {
     int[] jpeg = predict(s -> encoded(TestImages.jpeg(TestImages.decode(s.bytes()), 1.0f)));
     int[] rawRgb = predict(s -> raw(TestImages.decode(s.bytes()), false));
     int[] rawBgr = predict(s -> raw(TestImages.decode(s.bytes()), true));
-    int[] tensor = predict(s -> {
-      try {
-        return tensor(s.bytes());
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
+    int[] tensor = predict(s -> tensor(s.bytes()));
 
     assertThat(accuracy(png)).as("PNG top-1").isGreaterThanOrEqualTo(0.95);
     assertThat(accuracy(jpeg)).as("JPEG top-1").isGreaterThanOrEqualTo(0.95);

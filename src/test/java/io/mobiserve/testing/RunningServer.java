@@ -3,6 +3,7 @@ package io.mobiserve.testing;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.mobiserve.api.inference.GRPCInferenceServiceGrpc;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.metrics.ServerMetrics;
@@ -79,6 +80,11 @@ public final class RunningServer implements AutoCloseable {
 
   public ClassifyServiceGrpc.ClassifyServiceBlockingStub blockingStub() {
     return ClassifyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  /** The Open Inference Protocol's service on the same server. */
+  public GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub inferenceStub() {
+    return GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   public ClassifyServiceGrpc.ClassifyServiceStub asyncStub() {
