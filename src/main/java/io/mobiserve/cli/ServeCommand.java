@@ -106,6 +106,11 @@ final class ServeCommand implements Callable<Integer> {
     if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
       throw new ConfigurationException("--health-port must be within 0..65535, not " + healthPort);
     }
+    if (httpPort != null && security.tls()) {
+      throw new ConfigurationException("--http-port serves plain HTTP, with no TLS: beside --tls-cert its requests and"
+          + " tokens would cross the network in the clear. Terminate TLS for it in front (an ingress or a mesh) and"
+          + " serve without --tls-cert, or leave --http-port off");
+    }
     // Certificates, keys and tokens are read now, so that a file that cannot be used stops the server at once.
     FileWatcher files = FileWatcher.every(RELOAD_PERIOD);
     ServerCredentials credentials = security.credentials(files);
@@ -141,7 +146,8 @@ final class ServeCommand implements Callable<Integer> {
       log.info("health only, plaintext, on {}:{}",
           host, server.listenForHealth(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort))));
     }
-    KServeHttpServer http = httpPort == null ? null : KServeHttpServer.start(host, httpPort, limits, metrics);
+    KServeHttpServer http = httpPort == null ? null
+        : KServeHttpServer.start(host, httpPort, limits, metrics, access.tokens());
     if (http != null) {
       log.info("KServe v2 HTTP on {}:{}", host, http.port());
     }

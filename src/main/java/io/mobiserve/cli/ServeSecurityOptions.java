@@ -77,6 +77,11 @@ final class ServeSecurityOptions {
     }
   }
 
+  /** Whether the gRPC port is to speak TLS. */
+  boolean tls() {
+    return certificate != null;
+  }
+
   private String optionOf(Path file) {
     return file.equals(certificate) ? "--tls-cert" : file.equals(key) ? "--tls-key" : "--tls-client-ca";
   }

@@ -138,6 +138,10 @@ class SecureServeIT {
         DigitsFixture.model().toString(), "--tls-cert", cert.toString());
     Run tokens = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--model",
         DigitsFixture.model().toString(), "--auth-tokens", badTokens.toString());
+    Issued pair = TestCertificates.server(CA, "CN=c");
+    Run plainHttp = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--http-port", "0", "--model",
+        DigitsFixture.model().toString(), "--tls-cert", pair.writeCertificate(work.resolve("c.crt")).toString(),
+        "--tls-key", pair.writeKey(work.resolve("c.key")).toString());
 
     assertThat(mismatched.exitCode()).isEqualTo(2);
     assertThat(mismatched.err()).startsWith("error: --tls-key: " + otherKey
@@ -147,5 +151,7 @@ class SecureServeIT {
     assertThat(tokens.exitCode()).isEqualTo(2);
     assertThat(tokens.err()).startsWith("error: --auth-tokens: " + badTokens + ": line 1: ")
         .doesNotContain(TOKEN);
+    assertThat(plainHttp.exitCode()).isEqualTo(2);
+    assertThat(plainHttp.err()).startsWith("error: --http-port serves plain HTTP, with no TLS");
   }
 }

@@ -37,7 +37,8 @@ public final class CallerAuthentication {
   private static final Context.Key<Caller> CALLER = Context.key("mobiserve.caller-identity");
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  static final String REFUSAL = "this server needs a valid bearer token (metadata 'authorization: Bearer TOKEN')";
+  /** The one answer to a call without a valid token, whatever was wrong with it. */
+  public static final String REFUSAL = "this server needs a valid bearer token ('authorization: Bearer TOKEN')";
 
   private CallerAuthentication() {}
 
