@@ -43,6 +43,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void credentialFilesAndTheTokenCheckKnowNoGrpc_soThatAnyFrontEndCanUseThem() {
+    noClasses().that().resideInAPackage("io.mobiserve.security..")
+        .or().haveFullyQualifiedName("io.mobiserve.server.auth.TokenAuthenticator")
+        .should().dependOnClassesThat().resideInAnyPackage("io.grpc..")
+        .check(classes);
+  }
+
+  @Test
   void theCoreDoesNotDependOnTheLayersAboveIt() {
     noClasses().that().resideInAnyPackage(CORE)
         .should().dependOnClassesThat().resideInAnyPackage(

@@ -2,7 +2,6 @@ package io.mobiserve.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.mobiserve.api.v1.StreamPolicy;
 import io.mobiserve.bench.Arrivals;
 import io.mobiserve.bench.Bench;
@@ -72,8 +71,12 @@ final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--target", defaultValue = "localhost:8500", description = "Server address; the only address load is sent to (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--target", defaultValue = "localhost:8500", description = "Server address: HOST:PORT (one server), dns:///NAME:PORT"
+      + " or ipv4:IP:PORT,IP:PORT (calls round-robin over every address; a stream stays on one) (default: ${DEFAULT-VALUE}).")
   String target;
+
+  @Mixin
+  ConnectionOptions connection;
 
   @Option(names = "--in-process", description = "Send the load straight to the model in this JVM (no gRPC, no server), with serve's settings: the ceiling to compare a server with.")
   boolean inProcess;
@@ -181,8 +184,7 @@ final class BenchCommand implements Callable<Integer> {
     if (inProcess) {
       return inProcess(timing, out);
     }
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target)
-        .usePlaintext()
+    ManagedChannel channel = connection.channel(target)
         .maxInboundMessageSize(64 << 20)
         .build();
     try {

@@ -3,7 +3,6 @@ package io.mobiserve.cli;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.mobiserve.api.v1.ClassScore;
 import io.mobiserve.api.v1.Classification;
 import io.mobiserve.api.v1.ClassifyRequest;
@@ -22,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,8 +38,12 @@ final class ClassifyCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--target", defaultValue = "localhost:8500", description = "Server address (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--target", defaultValue = "localhost:8500", description = "Server address: HOST:PORT, dns:///NAME:PORT or"
+      + " ipv4:IP:PORT,IP:PORT (these two round-robin over every address) (default: ${DEFAULT-VALUE}).")
   String target;
+
+  @Mixin
+  ConnectionOptions connection;
 
   @Option(names = "--top-k", defaultValue = "5", description = "Classes to print per image (default: ${DEFAULT-VALUE}).")
   int topK;
@@ -66,8 +70,7 @@ final class ClassifyCommand implements Callable<Integer> {
     if (topK < 1) {
       throw new ConfigurationException("--top-k must be at least 1, not " + topK);
     }
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target)
-        .usePlaintext()
+    ManagedChannel channel = connection.channel(target)
         .maxInboundMessageSize(64 << 20)
         .build();
     PrintWriter out = spec.commandLine().getOut();

@@ -6,12 +6,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
  * scripts. Prints the status and exits 0 only when it is SERVING; 1 for any other answer (NOT_SERVING while
  * the model loads or the server drains, SERVICE_UNKNOWN for a name the server does not know, an error
  * status); {@value ExitCodes#UNREACHABLE} when no answer came in time (nothing listening, connection refused,
- * timeout), so that a script can tell "down" from "not ready". Plaintext only, like {@code classify}.
+ * timeout, a TLS handshake that failed), so that a script can tell "down" from "not ready". Speaks TLS with the
+ * same options as {@code classify}, or asks a server's plaintext {@code --health-port}.
  */
 @Command(
     name = "health",
@@ -39,8 +40,12 @@ final class HealthCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--target", defaultValue = "localhost:8500", description = "Server address (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--target", defaultValue = "localhost:8500", description = "Server address: its gRPC port, or its"
+      + " --health-port (plaintext even when the gRPC port is TLS) (default: ${DEFAULT-VALUE}).")
   String target;
+
+  @Mixin
+  ConnectionOptions connection;
 
   @Option(names = "--service", defaultValue = "", paramLabel = "NAME",
       description = "Health service name: \"\" for the server as a whole, mobiserve.v1.ClassifyService for the model,"
@@ -56,7 +61,7 @@ final class HealthCommand implements Callable<Integer> {
     if (timeout.isZero()) {
       throw new ConfigurationException("--timeout must be more than 0");
     }
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    ManagedChannel channel = connection.channel(target).build();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     String name = service.isEmpty() ? "the server" : "service " + service;

@@ -1,5 +1,6 @@
 package io.mobiserve.cli;
 
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.metrics.MetricsHttpServer;
@@ -10,6 +11,7 @@ import io.mobiserve.runtime.BackendChoice;
 import io.mobiserve.runtime.DaemonThreads;
 import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
+import io.mobiserve.security.FileWatcher;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
@@ -74,6 +76,16 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port; 0 picks a free one (default: off).")
   Integer httpPort;
 
+  @Option(names = "--metrics-host", paramLabel = "ADDR", description = "Address the metrics port listens on (default: --host).")
+  String metricsHost;
+
+  @Option(names = "--health-port", description = "Also answer grpc.health.v1.Health, and nothing else, on this port: plaintext and open, for probes"
+      + " that cannot speak TLS or send a token (kubelet's gRPC probes); 0 picks a free one (default: off).")
+  Integer healthPort;
+
+  @Mixin
+  ServeSecurityOptions security;
+
   @Option(names = "--shutdown-grace", defaultValue = "30", description = "Seconds that calls in flight get to finish at shutdown (default: ${DEFAULT-VALUE}).")
   int shutdownGraceSeconds;
 
@@ -91,6 +103,18 @@ final class ServeCommand implements Callable<Integer> {
     if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
       throw new ConfigurationException("--http-port must be within 0..65535, not " + httpPort);
     }
+    if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
+      throw new ConfigurationException("--health-port must be within 0..65535, not " + healthPort);
+    }
+    if (httpPort != null && security.tls()) {
+      throw new ConfigurationException("--http-port serves plain HTTP, with no TLS: beside --tls-cert its requests and"
+          + " tokens would cross the network in the clear. Terminate TLS for it in front (an ingress or a mesh) and"
+          + " serve without --tls-cert, or leave --http-port off");
+    }
+    // Certificates, keys and tokens are read now, so that a file that cannot be used stops the server at once.
+    FileWatcher files = FileWatcher.every(RELOAD_PERIOD);
+    ServerCredentials credentials = security.credentials(files);
+    MobiserveServer.Access access = security.access(files);
     log.info("config host={} port={} http_port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
             + " instances={} threads_per_instance={} memory_budget_mb={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
@@ -110,15 +134,20 @@ final class ServeCommand implements Callable<Integer> {
     PrometheusMetrics metrics = PrometheusMetrics.create();
     MetricsHttpServer metricsServer = null;
     if (metricsPort != null) {
-      metricsServer = MetricsHttpServer.start(host, metricsPort, metrics);
+      metricsServer = MetricsHttpServer.start(metricsHost == null ? host : metricsHost, metricsPort, metrics);
       log.info("metrics at {}", metricsServer.url());
     }
 
     ExecutorService handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), DaemonThreads.named("grpc-handler"));
     MobiserveServer server = MobiserveServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), limits, handlers, metrics);
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials), limits, handlers, metrics, access);
     log.info("listening on {}:{} (health NOT_SERVING until the model is warm)", host, server.port());
-    KServeHttpServer http = httpPort == null ? null : KServeHttpServer.start(host, httpPort, limits, metrics);
+    if (healthPort != null) {
+      log.info("health only, plaintext, on {}:{}",
+          host, server.listenForHealth(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort))));
+    }
+    KServeHttpServer http = httpPort == null ? null
+        : KServeHttpServer.start(host, httpPort, limits, metrics, access.tokens());
     if (http != null) {
       log.info("KServe v2 HTTP on {}:{}", host, http.port());
     }
@@ -162,12 +191,16 @@ final class ServeCommand implements Callable<Integer> {
     boolean drained = server.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
     runtime.close();
     handlers.shutdown();
+    files.close();
     if (metricsServer != null) {
       metricsServer.close();
     }
     log.info("stopped drained={}{}", drained, drained ? "" : " (some calls were cancelled after the grace period)");
     return ExitCodes.OK;
   }
+
+  /** How often certificate, key and token files are looked at for changes. */
+  private static final Duration RELOAD_PERIOD = Duration.ofSeconds(10);
 
   private ServerLimits limits() {
     try {

@@ -42,8 +42,9 @@ public final class PrometheusMetrics implements ServerMetrics {
 
   private final Counter requests = Counter.builder()
       .name("mobiserve_requests_total")
-      .help("RPCs handled, by full method name and final gRPC status code")
-      .labelNames("method", "code")
+      .help("RPCs handled, by full method name, caller (the name of its token; anonymous when the server checks no"
+          + " tokens, unauthenticated for a call without a valid one) and final gRPC status code")
+      .labelNames("method", "caller", "code")
       .register(registry);
   private final Histogram requestDuration = Histogram.builder()
       .name("mobiserve_request_duration_seconds")
@@ -200,9 +201,9 @@ public final class PrometheusMetrics implements ServerMetrics {
   }
 
   @Override
-  public void finished(String method, String code, long nanos) {
+  public void finished(String method, String caller, String code, long nanos) {
     inflight.dec();
-    requests.labelValues(method, code).inc();
+    requests.labelValues(method, caller, code).inc();
     requestDuration.labelValues(method).observe(nanos / NANOS_PER_SECOND);
     callTime.computeIfAbsent(method, m -> new CallTime()).add(code.equals("OK"), nanos);
   }

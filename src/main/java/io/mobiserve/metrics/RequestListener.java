@@ -11,6 +11,20 @@ public interface RequestListener {
   /** A call to {@code method} began. */
   void started(String method);
 
-  /** A call to {@code method} that began earlier ended with {@code code} after {@code nanos}. */
-  void finished(String method, String code, long nanos);
+  /** The caller label of a call whose caller the front end cannot tell (it checks no tokens). */
+  String ANONYMOUS = "anonymous";
+
+  /**
+   * A call to {@code method} that began earlier ended with {@code code} after {@code nanos}.
+   *
+   * @param caller who called, from a small set the operator bounds: the name of the caller's token,
+   *     {@code anonymous} when the server checks no tokens, {@code unauthenticated} for a call without a valid
+   *     one; never an address
+   */
+  void finished(String method, String caller, String code, long nanos);
+
+  /** {@link #finished(String, String, String, long)} for a front end that checks no tokens. */
+  default void finished(String method, String code, long nanos) {
+    finished(method, ANONYMOUS, code, nanos);
+  }
 }

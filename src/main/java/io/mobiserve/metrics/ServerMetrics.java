@@ -26,7 +26,7 @@ public interface ServerMetrics extends RequestListener, RuntimeListener {
     public void started(String method) {}
 
     @Override
-    public void finished(String method, String code, long nanos) {}
+    public void finished(String method, String caller, String code, long nanos) {}
 
     @Override
     public InferenceTotals totals(Set<String> inferenceMethods) {

@@ -10,6 +10,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.mobiserve.metrics.RequestListener;
+import io.mobiserve.server.auth.Caller;
+import io.mobiserve.server.auth.CallerAuthentication;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
@@ -21,6 +23,9 @@ import java.util.function.LongSupplier;
  * status its stream closed with, kept by {@link FinalStatus}, or CANCELLED when none was kept. One whose
  * handler threw is reported as UNKNOWN, which is what gRPC answers then. Each call is reported as
  * finished exactly once.
+ *
+ * <p>Each call is labelled with its caller's {@link Caller#label}, which {@link CallerAuthentication#identify}
+ * (installed outside this) has put in the Context.
  *
  * <p>Install it on the server builder ({@code ServerBuilder.intercept}), so that it is outermost and sees
  * every service, together with {@link FinalStatus} ({@code ServerBuilder.addStreamTracerFactory}).
@@ -37,7 +42,9 @@ final class MetricsInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    Outcome outcome = new Outcome(call.getMethodDescriptor().getFullMethodName(), nanoClock.getAsLong());
+    Caller caller = CallerAuthentication.current();
+    Outcome outcome = new Outcome(call.getMethodDescriptor().getFullMethodName(),
+        caller == null ? Caller.ANONYMOUS : caller.label(), nanoClock.getAsLong());
     listener.started(outcome.method);
     ServerCall<Q, R> reporting = new SimpleForwardingServerCall<>(call) {
       @Override
@@ -119,17 +126,19 @@ final class MetricsInterceptor implements ServerInterceptor {
   /** One call's method and start, reported as finished once. */
   private final class Outcome {
     private final String method;
+    private final String caller;
     private final long startNanos;
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    Outcome(String method, long startNanos) {
+    Outcome(String method, String caller, long startNanos) {
       this.method = method;
+      this.caller = caller;
       this.startNanos = startNanos;
     }
 
     void finish(Status.Code code) {
       if (finished.compareAndSet(false, true)) {
-        listener.finished(method, code.name(), nanoClock.getAsLong() - startNanos);
+        listener.finished(method, caller, code.name(), nanoClock.getAsLong() - startNanos);
       }
     }
   }

@@ -4,16 +4,20 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.EngineHealthListener;
+import io.mobiserve.server.auth.CallerAuthentication;
+import io.mobiserve.server.auth.TokenAuthenticator;
 import io.mobiserve.server.kserve.InferenceService;
 import io.mobiserve.server.stream.StreamPolicyHeader;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,21 +45,40 @@ public final class MobiserveServer {
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicReference<ModelEndpoint> model = new AtomicReference<>();
+  private volatile Server healthOnly;
 
-  private MobiserveServer(ServerBuilder<?> builder, ServerLimits limits, Executor handlers, ServerMetrics metrics) {
-    this.server = builder
+  /**
+   * Who may call, and what the server shows of itself.
+   *
+   * @param tokens the bearer tokens every call needs, but those to the health service; null: none needed
+   * @param reflection whether server reflection is served (to tools such as grpcurl); it needs a token too
+   */
+  public record Access(TokenAuthenticator tokens, boolean reflection) {
+    /** No tokens, reflection on. */
+    public static final Access OPEN = new Access(null, true);
+  }
+
+  private MobiserveServer(
+      ServerBuilder<?> builder, ServerLimits limits, Executor handlers, ServerMetrics metrics, Access access) {
+    builder
         .executor(handlers)
-        // Server-wide, so outermost: it sees every service's calls and the status each one really ends with.
+        // Server-wide, so that every service is covered. The last added runs first: who is calling, then the
+        // metrics (which see every call and the status it really ends with, refusals included), then the refusal
+        // of calls without a valid token.
+        .intercept(CallerAuthentication.admit(Set.of(HealthGrpc.SERVICE_NAME)))
         .intercept(new MetricsInterceptor(metrics, System::nanoTime))
+        .intercept(CallerAuthentication.identify(access.tokens()))
         .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
         .maxInboundMessageSize(limits.maxMessageBytes())
         .addService(CallGuard.guard(ServerInterceptors.intercept(new ClassifyService(model::get),
             new CallerInterceptor(), new StreamPolicyHeader())))
         .addService(CallGuard.guard(ServerInterceptors.intercept(new InferenceService(model::get, metrics),
             new CallerInterceptor())))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .build();
+        .addService(health.getHealthService());
+    if (access.reflection()) {
+      builder.addService(ProtoReflectionServiceV1.newInstance());
+    }
+    this.server = builder.build();
     health.setStatus("", ServingStatus.NOT_SERVING);
     health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
     health.setStatus(ACCELERATED_SERVICE_NAME, ServingStatus.NOT_SERVING);
@@ -82,9 +105,34 @@ public final class MobiserveServer {
    */
   public static MobiserveServer start(
       ServerBuilder<?> builder, ServerLimits limits, Executor handlers, ServerMetrics metrics) throws IOException {
-    MobiserveServer server = new MobiserveServer(builder, limits, handlers, metrics);
+    return start(builder, limits, handlers, metrics, Access.OPEN);
+  }
+
+  /**
+   * Starts listening, reporting every call to {@code metrics}, admitting calls as {@code access} says.
+   *
+   * @param builder a Netty builder bound to an address (with TLS credentials or without), or an in-process
+   *     builder in tests
+   */
+  public static MobiserveServer start(ServerBuilder<?> builder, ServerLimits limits, Executor handlers,
+      ServerMetrics metrics, Access access) throws IOException {
+    MobiserveServer server = new MobiserveServer(builder, limits, handlers, metrics, access);
     server.server.start();
     return server;
+  }
+
+  /**
+   * Also answers {@code grpc.health.v1.Health}, and nothing else, on a listener of its own: plaintext and open,
+   * for probes that cannot speak TLS or send a token (kubelet's gRPC probes), beside a main port that needs
+   * them. Same statuses as the main port; it stops after the main server, so it answers NOT_SERVING while the
+   * server drains.
+   *
+   * @param builder a builder bound to the health address, without credentials
+   * @return the port it listens on (the real one when 0 was asked for)
+   */
+  public int listenForHealth(ServerBuilder<?> builder) throws IOException {
+    healthOnly = builder.addService(health.getHealthService()).build().start();
+    return healthOnly.getPort();
   }
 
   /** The port the server listens on (the real one when 0 was asked for), or -1 in process. */
@@ -165,6 +213,10 @@ public final class MobiserveServer {
       server.awaitTermination(5, TimeUnit.SECONDS);
     }
     model.set(null);
+    Server probes = healthOnly;
+    if (probes != null) {
+      probes.shutdownNow();
+    }
     return drained;
   }
 

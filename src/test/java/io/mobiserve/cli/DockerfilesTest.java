@@ -160,9 +160,12 @@ class DockerfilesTest {
     String script = shell.get(2);
     assertThat(script).startsWith("exec java ").contains("-jar " + JAR + " health ");
 
-    // The port the check asks is the one the server listens on, with the image's environment.
+    // The port the check asks is the one the server listens on, with the image's environment: the plaintext
+    // health port when one is set (the gRPC port may speak TLS then), else the gRPC port.
     Map<String, String> environment = environment(name);
-    String expanded = script.replace("${MOBISERVE_PORT:-8500}", environment.getOrDefault("MOBISERVE_PORT", "8500"));
+    String port = environment.getOrDefault("MOBISERVE_PORT", "8500");
+    String expanded = script.replace("${MOBISERVE_HEALTH_PORT:-${MOBISERVE_PORT:-8500}}",
+        environment.getOrDefault("MOBISERVE_HEALTH_PORT", port));
     assertThat(expanded).doesNotContain("$");
     String[] health = expanded.substring(expanded.indexOf(" health ") + 1).trim().split("\\s+");
     CommandLine line = Main.commandLine();

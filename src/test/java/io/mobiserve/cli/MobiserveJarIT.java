@@ -13,6 +13,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
 import io.mobiserve.api.v1.GetModelInfoRequest;
 import io.mobiserve.api.v1.ModelInfo;
+import io.mobiserve.testing.MobiserveJar;
+import io.mobiserve.testing.MobiserveJar.Run;
 import io.mobiserve.testing.TestImages;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -20,12 +22,9 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,23 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
  * export-model}, in separate processes, over a real socket.
  */
 class MobiserveJarIT {
-  private static final Pattern LISTENING = Pattern.compile("listening on [^ ]+:(\\d+)");
-
   @TempDir
   static Path work;
 
-  private static Process server;
+  private static MobiserveJar.Server server;
   private static Path serverLog;
   private static int port;
 
-  private record Run(int exitCode, String out, String err) {}
-
   private static ProcessBuilder jar(String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        System.getProperty("mobiserve.jar", "target/mobiserve.jar")));
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command);
+    return MobiserveJar.command(args);
   }
 
   private static Run run(String... args) throws Exception {
@@ -60,41 +51,21 @@ class MobiserveJarIT {
   }
 
   private static Run run(Map<String, String> environment, String... args) throws Exception {
-    Path out = Files.createTempFile(work, "out", ".txt");
-    Path err = Files.createTempFile(work, "err", ".txt");
-    ProcessBuilder builder = jar(args);
-    builder.environment().putAll(environment);
-    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("mobiserve %s finished", List.of(args)).isTrue();
-    return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    return MobiserveJar.run(work, environment, args);
   }
 
   @BeforeAll
   static void startServer() throws Exception {
     serverLog = work.resolve("server.log");
-    server = jar("serve", "--host", "127.0.0.1", "--port", "0", "--model-cache", work.resolve("models").toString(),
-            "--shutdown-grace", "10")
-        .redirectErrorStream(true)
-        .redirectOutput(serverLog.toFile())
-        .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (System.nanoTime() < deadline) {
-      String log = Files.readString(serverLog);
-      Matcher listening = LISTENING.matcher(log);
-      if (listening.find() && log.contains("serving ")) {
-        port = Integer.parseInt(listening.group(1));
-        return;
-      }
-      assertThat(server.isAlive()).as("server exited early:%n%s", log).isTrue();
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the server did not start serving in time:\n" + Files.readString(serverLog));
+    server = MobiserveJar.serve(serverLog, Map.of(), "--host", "127.0.0.1", "--port", "0", "--model-cache",
+        work.resolve("models").toString(), "--shutdown-grace", "10");
+    port = server.port();
   }
 
   @AfterAll
   static void stopServer() {
-    if (server != null && server.isAlive()) {
-      server.destroyForcibly();
+    if (server != null) {
+      server.kill();
     }
   }
 

@@ -46,10 +46,22 @@ public final class RunningServer implements AutoCloseable {
   /** A server whose engines report their health to {@code health}, as {@code serve --backend tensorrt} does. */
   public RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits,
       ServerMetrics metrics, EngineHealth health, String backendReason) throws Exception {
+    this(model, engines, config, limits, metrics, health, backendReason, MobiserveServer.Access.OPEN);
+  }
+
+  /** A plaintext server that admits calls as {@code access} says (tokens, reflection), as {@code serve} does. */
+  public RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits,
+      ServerMetrics metrics, MobiserveServer.Access access) throws Exception {
+    this(model, engines, config, limits, metrics, EngineHealth.unaccelerated(), "cpu: test", access);
+  }
+
+  private RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits,
+      ServerMetrics metrics, EngineHealth health, String backendReason, MobiserveServer.Access access)
+      throws Exception {
     runtime = ModelRuntime.start(model, config, BackendChoice.of(engines, backendReason, health), metrics);
     runtime.warmUp();
     server = MobiserveServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers, metrics);
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers, metrics, access);
     server.serve(ModelEndpoint.of(runtime, limits));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext()

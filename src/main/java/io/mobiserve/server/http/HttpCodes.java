@@ -14,6 +14,7 @@ final class HttpCodes {
     return switch (code) {
       case OK -> 200;
       case NOT_FOUND -> 404;
+      case UNAUTHENTICATED -> 401;
       case UNAVAILABLE -> 503;
       case INTERNAL, DATA_LOSS, UNKNOWN -> 500;
       case UNIMPLEMENTED -> 501;

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
+import io.mobiserve.server.auth.TokenAuthenticator;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -39,7 +40,8 @@ public final class KServeHttpServer implements AutoCloseable {
   private final ServerConnector connector;
   private final AtomicReference<ModelEndpoint> model = new AtomicReference<>();
 
-  private KServeHttpServer(String host, int port, ServerLimits limits, ServerMetrics metrics) {
+  private KServeHttpServer(String host, int port, ServerLimits limits, ServerMetrics metrics,
+      TokenAuthenticator tokens) {
     QueuedThreadPool threads = new QueuedThreadPool(THREADS, 2);
     threads.setName("http");
     threads.setDaemon(true);
@@ -50,7 +52,7 @@ public final class KServeHttpServer implements AutoCloseable {
     server.addConnector(connector);
     // Graceful: at stop, requests in flight finish (within the stop timeout) before connections close.
     server.setHandler(new GracefulHandler(
-        new V2Handler(new V2Routes(model::get, metrics, System::nanoTime), limits.maxMessageBytes())));
+        new V2Handler(new V2Routes(model::get, metrics, System::nanoTime, tokens), limits.maxMessageBytes())));
   }
 
   /**
@@ -62,10 +64,20 @@ public final class KServeHttpServer implements AutoCloseable {
    */
   public static KServeHttpServer start(String host, int port, ServerLimits limits, ServerMetrics metrics)
       throws Exception {
+    return start(host, port, limits, metrics, null);
+  }
+
+  /**
+   * Starts listening, wanting a bearer token on every route but health when {@code tokens} is not null.
+   *
+   * @param tokens the same authenticator as the gRPC server's, or null for none
+   */
+  public static KServeHttpServer start(String host, int port, ServerLimits limits, ServerMetrics metrics,
+      TokenAuthenticator tokens) throws Exception {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("the HTTP port must be within 0..65535, not " + port);
     }
-    KServeHttpServer http = new KServeHttpServer(host, port, limits, metrics);
+    KServeHttpServer http = new KServeHttpServer(host, port, limits, metrics, tokens);
     http.server.start();
     return http;
   }
@@ -138,7 +150,8 @@ public final class KServeHttpServer implements AutoCloseable {
         }
         V2Request v2 = new V2Request(request.getMethod(), request.getHttpURI().getDecodedPath(),
             request.getHeaders().get("Inference-Header-Content-Length"), body,
-            Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request), gone::get);
+            Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request), gone::get,
+            request.getHeaders().get(HttpHeader.AUTHORIZATION));
         routes.handle(v2).whenComplete((reply, ignored) -> write(response, callback, reply, false));
       });
       return true;
@@ -160,6 +173,9 @@ public final class KServeHttpServer implements AutoCloseable {
       response.setStatus(reply.status());
       if (close) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
+      if (reply.status() == 401) {
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
       }
       if (reply.contentType() != null) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());

@@ -11,6 +11,19 @@ import java.util.function.BooleanSupplier;
  * @param body the whole body (empty for none)
  * @param source who is calling (the remote address), for fairness between callers
  * @param cancelled true once the client has gone
+ * @param authorization the Authorization header ({@code Bearer TOKEN}), or null
  */
-public record V2Request(
-    String method, String path, String inferenceHeaderLength, byte[] body, String source, BooleanSupplier cancelled) {}
+public record V2Request(String method, String path, String inferenceHeaderLength, byte[] body, String source,
+    BooleanSupplier cancelled, String authorization) {
+
+  /** A request without an Authorization header. */
+  public V2Request(
+      String method, String path, String inferenceHeaderLength, byte[] body, String source, BooleanSupplier cancelled) {
+    this(method, path, inferenceHeaderLength, body, source, cancelled, null);
+  }
+
+  /** This request from {@code caller} (an authenticated caller's name), for fairness. */
+  V2Request withSource(String caller) {
+    return new V2Request(method, path, inferenceHeaderLength, body, caller, cancelled, authorization);
+  }
+}

@@ -7,11 +7,15 @@ import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.StatusMapper;
+import io.mobiserve.server.auth.Caller;
+import io.mobiserve.server.auth.CallerAuthentication;
+import io.mobiserve.server.auth.TokenAuthenticator;
 import io.mobiserve.server.kserve.Inference;
 import io.mobiserve.server.kserve.KServeModel;
 import io.mobiserve.server.kserve.ServerInfo;
 import io.mobiserve.server.kserve.Statistics;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -32,7 +36,12 @@ import java.util.function.Supplier;
  *
  * Failures answer {"error": "..."} with the status of {@link HttpCodes}. Every request is reported to the
  * metrics as a call named "HTTP METHOD /route-template" (the model's name as {name}, so that the label's
- * values stay few), with the gRPC status code its outcome matches. Thread-safe.
+ * values stay few), with the gRPC status code its outcome matches, and its caller.
+ *
+ * <p>With a {@link TokenAuthenticator}, every route but the health ones ({@code /v2/health/*} and a model's
+ * {@code /ready}) needs {@code Authorization: Bearer TOKEN}, as the gRPC services do: otherwise 401, with one
+ * message whatever was wrong. The token's name is the caller: for fairness in the batcher and in the metrics'
+ * caller label, as on gRPC. Thread-safe.
  */
 public final class V2Routes {
   private static final String MODEL_PATH = "/v2/models/{name}";
@@ -40,15 +49,23 @@ public final class V2Routes {
   private final Supplier<ModelEndpoint> model;
   private final ServerMetrics metrics;
   private final LongSupplier nanoClock;
+  private final TokenAuthenticator tokens;
 
   /**
    * @param model the model being served, or null while it loads or after shutdown began
    * @param metrics told each request's route and outcome; read by the stats route
    */
   public V2Routes(Supplier<ModelEndpoint> model, ServerMetrics metrics, LongSupplier nanoClock) {
+    this(model, metrics, nanoClock, null);
+  }
+
+  /** @param tokens the tokens every route but health needs, or null for none */
+  public V2Routes(Supplier<ModelEndpoint> model, ServerMetrics metrics, LongSupplier nanoClock,
+      TokenAuthenticator tokens) {
     this.model = model;
     this.metrics = metrics;
     this.nanoClock = nanoClock;
+    this.tokens = tokens;
   }
 
   /** Answers {@code request}; the future never completes exceptionally. */
@@ -56,16 +73,22 @@ public final class V2Routes {
     long start = nanoClock.getAsLong();
     Route route = Route.of(request.method(), request.path());
     metrics.started(route.name);
+    Optional<String> name = tokens == null ? Optional.empty() : tokens.authenticate(request.authorization());
+    String caller = tokens == null ? Caller.ANONYMOUS : name.orElse(Caller.UNAUTHENTICATED);
     CompletableFuture<V2Reply> reply;
     try {
-      reply = dispatch(route, request);
+      if (tokens != null && name.isEmpty() && !route.kind.open) {
+        reply = done(V2Reply.error(401, Status.Code.UNAUTHENTICATED, CallerAuthentication.REFUSAL));
+      } else {
+        reply = dispatch(route, name.isPresent() ? request.withSource(name.get()) : request);
+      }
     } catch (StatusException e) {
       reply = CompletableFuture.completedFuture(V2Reply.error(e.getStatus()));
     } catch (RuntimeException e) {
       reply = CompletableFuture.completedFuture(V2Reply.error(e));
     }
     return reply.whenComplete((done, failure) ->
-        metrics.finished(route.name, done == null ? Status.Code.INTERNAL.name() : done.code().name(),
+        metrics.finished(route.name, caller, done == null ? Status.Code.INTERNAL.name() : done.code().name(),
             nanoClock.getAsLong() - start));
   }
 
@@ -143,7 +166,17 @@ public final class V2Routes {
     return CompletableFuture.completedFuture(reply);
   }
 
-  private enum Kind { LIVE, READY, SERVER, MODEL_READY, METADATA, CONFIG, STATS, INFER, NONE }
+  private enum Kind {
+    LIVE(true), READY(true), SERVER(false), MODEL_READY(true), METADATA(false), CONFIG(false), STATS(false),
+    INFER(false), NONE(false);
+
+    /** Answered without a token: health, for probes and load balancers. */
+    final boolean open;
+
+    Kind(boolean open) {
+      this.open = open;
+    }
+  }
 
   /** Where a path leads: what it asks, of which model and version, and under which name it is counted. */
   private static final class Route {

@@ -1,0 +1,157 @@
+package io.mobiserve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mobiserve.testing.DigitsFixture;
+import io.mobiserve.testing.MobiserveJar;
+import io.mobiserve.testing.MobiserveJar.Run;
+import io.mobiserve.testing.Scrape;
+import io.mobiserve.testing.TestCertificates;
+import io.mobiserve.testing.TestCertificates.Issued;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jar serving with mutual TLS and tokens, set as a Kubernetes pod sets them (MOBISERVE_* variables), with a
+ * plaintext health port, and its clients: classify with a client certificate and a token, health on either
+ * port, and files that cannot be used refused at start with exit code 2.
+ */
+class SecureServeIT {
+  private static final String TOKEN = "ci-token-0123456789abcdef";
+  private static final Issued CA = TestCertificates.authority("CN=mobiserve test CA");
+
+  @TempDir
+  static Path work;
+
+  private static MobiserveJar.Server server;
+  private static int healthPort;
+  private static String[] tls;
+  private static Path digit;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    Issued serverCertificate = TestCertificates.server(CA, "CN=mobiserve");
+    Issued client = TestCertificates.client(CA, "ci");
+    Path ca = CA.writeCertificate(work.resolve("ca.crt"));
+    Path tokens = Files.writeString(work.resolve("tokens"), "# callers\nci:" + TOKEN + "\n");
+    server = MobiserveJar.serve(work.resolve("server.log"), Map.of(
+            "MOBISERVE_TLS_CERT", serverCertificate.writeCertificate(work.resolve("tls.crt")).toString(),
+            "MOBISERVE_TLS_KEY", serverCertificate.writeTraditionalKey(work.resolve("tls.key")).toString(),
+            "MOBISERVE_TLS_CLIENT_CA", ca.toString(),
+            "MOBISERVE_AUTH_TOKENS", tokens.toString(),
+            "MOBISERVE_HEALTH_PORT", "0",
+            "MOBISERVE_REFLECTION", "false"),
+        "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-host", "127.0.0.1",
+        "--model", DigitsFixture.model().toString(), "--shutdown-grace", "5");
+    healthPort = Integer.parseInt(server.logged(Pattern.compile("health only, plaintext, on \\S+:(\\d+)")));
+    tls = new String[] {"--tls-ca", ca.toString(),
+        "--tls-cert", client.writeCertificate(work.resolve("client.crt")).toString(),
+        "--tls-key", client.writeTraditionalKey(work.resolve("client.key")).toString()};
+    digit = DigitsFixture.directory().resolve("heldout/0000_2.png");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.kill();
+    }
+  }
+
+  private static String[] args(String[] first, String... more) {
+    String[] all = new String[first.length + more.length];
+    System.arraycopy(first, 0, all, 0, first.length);
+    System.arraycopy(more, 0, all, first.length, more.length);
+    return all;
+  }
+
+  private static String target() {
+    return "127.0.0.1:" + server.port();
+  }
+
+  @Test
+  void serve_logsWhatItServesAndWhoMayCall_neverTheTokens() throws Exception {
+    String log = Files.readString(server.log());
+
+    assertThat(log).contains("TLS: certificate CN=mobiserve (until ")
+        .contains("client certificates required, signed by CN=mobiserve test CA")
+        .contains("tokens required on every call but health: [ci]")
+        .doesNotContain(TOKEN);
+  }
+
+  @Test
+  void classify_withAClientCertificateAndTheTokenFromTheEnvironment_printsTheDigit() throws Exception {
+    Run run = MobiserveJar.run(work, Map.of("MOBISERVE_TOKEN", TOKEN),
+        args(new String[] {"classify", "--target", target(), "--top-k", "1"}, args(tls, digit.toString())));
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out().lines().toList()).hasSize(2).first().isEqualTo("0000_2.png");
+    assertThat(run.out().lines().toList().get(1)).matches("  2\\s+[01]\\.\\d{4}");
+    assertThat(new Scrape(server.metrics()).get("mobiserve_requests_total",
+        "method", "mobiserve.v1.ClassifyService/Classify", "caller", "ci", "code", "OK")).isPositive();
+  }
+
+  @Test
+  void classify_withTheTokenFromAFile_isServed_andWithoutAToken_isUnauthenticated() throws Exception {
+    Path tokenFile = Files.writeString(work.resolve("my-token"), "# mine\n" + TOKEN + "\n");
+
+    Run fromFile = MobiserveJar.run(work, Map.of(),
+        args(new String[] {"classify", "--target", target(), "--token-file", tokenFile.toString()},
+            args(tls, digit.toString())));
+    Run without = MobiserveJar.run(work, Map.of(),
+        args(new String[] {"classify", "--target", target()}, args(tls, digit.toString())));
+
+    assertThat(fromFile.exitCode()).as(fromFile.err()).isZero();
+    assertThat(without.exitCode()).isEqualTo(1);
+    assertThat(without.err()).startsWith("error: UNAUTHENTICATED: ");
+  }
+
+  @Test
+  void health_answersOnThePlaintextHealthPort_andOnTheTlsPortWithTheTlsOptions_butNotInPlaintextThere()
+      throws Exception {
+    Run probe = MobiserveJar.run(work, Map.of(), "health", "--target", "127.0.0.1:" + healthPort);
+    Run overTls = MobiserveJar.run(work, Map.of(),
+        args(new String[] {"health", "--target", target(), "--service", "mobiserve.v1.ClassifyService"}, tls));
+    Run plaintext = MobiserveJar.run(work, Map.of(), "health", "--target", target(), "--timeout", "3s");
+
+    assertThat(probe.exitCode()).as(probe.err()).isZero();
+    assertThat(probe.out().strip()).isEqualTo("SERVING");
+    assertThat(overTls.exitCode()).as(overTls.err()).isZero();
+    assertThat(plaintext.exitCode()).isEqualTo(3);
+  }
+
+  @Test
+  void serve_refusesACertificateKeyOrTokenFileItCannotUse_withExitCodeTwoNamingTheOptionAndFile()
+      throws Exception {
+    Path cert = TestCertificates.server(CA, "CN=a").writeCertificate(work.resolve("a.crt"));
+    Path otherKey = TestCertificates.server(CA, "CN=b").writeKey(work.resolve("b.key"));
+    Path badTokens = Files.writeString(work.resolve("bad-tokens"), "ci " + TOKEN + "\n");
+
+    Run mismatched = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--model",
+        DigitsFixture.model().toString(), "--tls-cert", cert.toString(), "--tls-key", otherKey.toString());
+    Run missingKey = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--model",
+        DigitsFixture.model().toString(), "--tls-cert", cert.toString());
+    Run tokens = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--model",
+        DigitsFixture.model().toString(), "--auth-tokens", badTokens.toString());
+    Issued pair = TestCertificates.server(CA, "CN=c");
+    Run plainHttp = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--http-port", "0", "--model",
+        DigitsFixture.model().toString(), "--tls-cert", pair.writeCertificate(work.resolve("c.crt")).toString(),
+        "--tls-key", pair.writeKey(work.resolve("c.key")).toString());
+
+    assertThat(mismatched.exitCode()).isEqualTo(2);
+    assertThat(mismatched.err()).startsWith("error: --tls-key: " + otherKey
+        + ": this private key does not belong to the certificate in " + cert);
+    assertThat(missingKey.exitCode()).isEqualTo(2);
+    assertThat(missingKey.err()).startsWith("error: --tls-cert needs --tls-key");
+    assertThat(tokens.exitCode()).isEqualTo(2);
+    assertThat(tokens.err()).startsWith("error: --auth-tokens: " + badTokens + ": line 1: ")
+        .doesNotContain(TOKEN);
+    assertThat(plainHttp.exitCode()).isEqualTo(2);
+    assertThat(plainHttp.err()).startsWith("error: --http-port serves plain HTTP, with no TLS");
+  }
+}
