@@ -15,6 +15,7 @@ import io.mobiserve.security.FileWatcher;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
+import io.mobiserve.server.http.HttpTls;
 import io.mobiserve.server.http.KServeHttpServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://HOST:PORT/metrics; 0 picks a free port (default: off).")
   Integer metricsPort;
 
-  @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port; 0 picks a free one (default: off).")
+  @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port, over TLS with --tls-cert (HTTPS, the same certificate and client CA as gRPC); 0 picks a free one (default: off).")
   Integer httpPort;
 
   @Option(names = "--metrics-host", paramLabel = "ADDR", description = "Address the metrics port listens on (default: --host).")
@@ -118,16 +119,12 @@ final class ServeCommand implements Callable<Integer> {
     if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
       throw new ConfigurationException("--health-port must be within 0..65535, not " + healthPort);
     }
-    if (httpPort != null && security.tls()) {
-      throw new ConfigurationException("--http-port serves plain HTTP, with no TLS: beside --tls-cert its requests and"
-          + " tokens would cross the network in the clear. Terminate TLS for it in front (an ingress or a mesh) and"
-          + " serve without --tls-cert, or leave --http-port off");
-    }
     ConnectionAge connectionAge = connectionAge();
     // Certificates, keys and tokens are read now, so that a file that cannot be used stops the server at once.
     FileWatcher files = FileWatcher.every(RELOAD_PERIOD);
     ServerCredentials credentials = security.credentials(files);
     MobiserveServer.Access access = security.access(files);
+    HttpTls httpTls = httpPort == null ? null : security.httpTls(files);
     log.info("config host={} port={} http_port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
             + " instances={} threads_per_instance={} memory_budget_mb={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
@@ -161,9 +158,10 @@ final class ServeCommand implements Callable<Integer> {
           host, server.listenForHealth(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort))));
     }
     KServeHttpServer http = httpPort == null ? null
-        : KServeHttpServer.start(host, httpPort, limits, metrics, access.tokens());
+        : KServeHttpServer.start(host, httpPort, limits, metrics, access.tokens(), httpTls);
     if (http != null) {
-      log.info("KServe v2 HTTP on {}:{}", host, http.port());
+      log.info("KServe v2 HTTP on {}:{}{}", host, http.port(), httpTls == null ? ""
+          : httpTls.requiresClientCertificates() ? " over TLS, client certificates required" : " over TLS");
     }
 
     CountDownLatch stop = new CountDownLatch(1);
