@@ -21,7 +21,7 @@ final class ServeSecurityOptions {
   private static final Logger log = LoggerFactory.getLogger(ServeSecurityOptions.class);
 
   @Option(names = "--tls-cert", paramLabel = "FILE",
-      description = "Serve gRPC over TLS with this certificate chain (PEM; with --tls-key). Re-read when it changes.")
+      description = "Serve gRPC (and --http-port) over TLS with this certificate chain (PEM; with --tls-key). Re-read when it changes.")
   Path certificate;
 
   @Option(names = "--tls-key", paramLabel = "FILE",
