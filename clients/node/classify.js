@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// node classify.js --target HOST:PORT [--top-k 5] IMAGE...
-// Sends each file as it is (JPEG or PNG) in one Classify request and prints its top-k classes.
+// node classify.js --target HOST:PORT [--top-k 5] [--tls --tls-ca ... --token ...] IMAGE...
+// Sends each file as it is (JPEG or PNG) in one Classify request and prints its top-k classes. The connection's
+// options (TLS, mutual TLS, the token, round-robin targets) are lib/mobiserve.js's createClient's.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -10,12 +11,12 @@ const ms = require('./lib/mobiserve');
 
 async function main() {
   const { values, positionals } = parseArgs({
-    options: { target: { type: 'string' }, 'top-k': { type: 'string', default: '5' },
+    options: { ...ms.CONNECTION_OPTIONS, 'top-k': { type: 'string', default: '5' },
       timeout: { type: 'string', default: '30' } },
     allowPositionals: true,
   });
   if (!values.target || positionals.length === 0) {
-    console.error('usage: node classify.js --target HOST:PORT [--top-k 5] IMAGE...');
+    console.error(`usage: node classify.js --target HOST:PORT [--top-k 5] [--timeout 30] ${ms.CONNECTION_USAGE} IMAGE...`);
     return 2;
   }
   let images;
@@ -25,7 +26,14 @@ async function main() {
     console.error(`error: cannot read ${err.path}: ${err.code}`);
     return 1;
   }
-  const client = ms.createClient(values.target);
+  let client;
+  try {
+    client = ms.createClient(values.target, ms.connectionFromArgs(values));
+  } catch (err) {
+    if (!(err instanceof ms.ConfigurationError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
   try {
     const response = await ms.classify(client, images, Number(values['top-k']), Number(values.timeout));
     for (const result of response.results) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // node stream.js --target HOST:PORT [--frames 90] [--fps 30] [--policy block|latest] [--size 640x480]
+//                [--tls --tls-ca ... --token ...] (the connection's options are createClient's)
 // Opens ClassifyStream, sends generated raw BGR frames (a moving colour gradient) paced at --fps by the
 // wall clock, reads the results as they come and prints one line per frame (frame, top label, score,
 // latency from capture to result), then the server's StreamSummary and the client's latency percentiles.
@@ -35,13 +36,14 @@ const ms1 = (v) => (v === null || v === undefined ? '-' : v.toFixed(1));
 async function main() {
   const { values } = parseArgs({
     options: {
-      target: { type: 'string' }, frames: { type: 'string', default: '90' }, fps: { type: 'string', default: '30' },
+      ...ms.CONNECTION_OPTIONS, frames: { type: 'string', default: '90' }, fps: { type: 'string', default: '30' },
       policy: { type: 'string', default: 'block' }, 'max-pending': { type: 'string', default: '0' },
       size: { type: 'string', default: '640x480' }, 'top-k': { type: 'string', default: '1' },
     },
   });
   if (!values.target || !['block', 'latest'].includes(values.policy)) {
-    console.error('usage: node stream.js --target HOST:PORT [--frames 90] [--fps 30] [--policy block|latest] [--size 640x480]');
+    console.error('usage: node stream.js --target HOST:PORT [--frames 90] [--fps 30] [--policy block|latest] '
+      + `[--size 640x480] ${ms.CONNECTION_USAGE}`);
     return 2;
   }
   const [width, height] = values.size.split('x').map(Number);
@@ -49,7 +51,14 @@ async function main() {
   const fps = Number(values.fps);
   const makeFrame = frameMaker(width, height);
 
-  const client = ms.createClient(values.target);
+  let client;
+  try {
+    client = ms.createClient(values.target, ms.connectionFromArgs(values));
+  } catch (err) {
+    if (!(err instanceof ms.ConfigurationError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
   const call = client.classifyStream();
   const pending = []; // [frameId, captureTimeUs] of frames sent and not yet answered, in order
   const latencies = [];

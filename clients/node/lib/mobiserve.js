@@ -30,8 +30,147 @@ const CHANNEL_OPTIONS = {
   'grpc.max_send_message_length': 64 << 20,
 };
 
-function createClient(target) {
-  return new api.ClassifyService(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+const TOKEN_VARIABLE = 'MOBISERVE_TOKEN';
+const TOKEN_FILE_VARIABLE = 'MOBISERVE_TOKEN_FILE';
+
+/** A connection setting that cannot be used; the message names the setting (its command-line option). */
+class ConfigurationError extends Error {}
+
+/** Whether calls to `target` are spread round-robin over every address it resolves to. */
+function roundRobin(target) {
+  return /^(dns|ipv4):/i.test(target);
+}
+
+/**
+ * A ClassifyService client for `target`. Options, all optional:
+ *   tls         TLS even without `ca` (the server's certificate checked against Node's default roots)
+ *   ca          the CA certificates that sign the server's certificate: a PEM file's path or a Buffer; implies TLS
+ *   cert, key   the client's certificate chain and private key, for mutual TLS (paths or Buffers); imply TLS
+ *   serverName  the name to check the server's certificate against instead of the target's host
+ *   token       sent as `authorization: Bearer TOKEN` on every call: call credentials over TLS, and over
+ *               plaintext (where grpc-js refuses call credentials) an interceptor adding it to each call's metadata
+ * A `host:port` target keeps one connection to one server (pick_first); `dns:///name:port` (every address of
+ * the name, such as a Kubernetes headless Service) and `ipv4:a:p,b:q` get round_robin: a connection to each
+ * server, each call to the next. A stream is one call and stays on the server it began on.
+ * Throws ConfigurationError for a setting that cannot be used (a file that cannot be read, a certificate
+ * without its key).
+ */
+function createClient(target, { tls = false, ca, cert, key, serverName, token } = {}) {
+  const usesTls = Boolean(tls) || ca != null || cert != null || key != null;
+  if ((cert == null) !== (key == null)) {
+    throw new ConfigurationError(cert == null ? '--tls-key needs --tls-cert (the certificate it belongs to)'
+      : '--tls-cert needs --tls-key (its private key)');
+  }
+  if (token != null) checkToken('token', token);
+  const options = { ...CHANNEL_OPTIONS };
+  if (roundRobin(target)) {
+    options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+  }
+  if (serverName) {
+    options['grpc.ssl_target_name_override'] = serverName;
+    options['grpc.default_authority'] = serverName;
+  }
+  let credentials;
+  if (usesTls) {
+    credentials = grpc.credentials.createSsl(pem('--tls-ca', ca), pem('--tls-key', key), pem('--tls-cert', cert));
+    if (token) {
+      credentials = grpc.credentials.combineChannelCredentials(credentials,
+        grpc.credentials.createFromMetadataGenerator((params, callback) => callback(null, authorization(token))));
+    }
+  } else {
+    credentials = grpc.credentials.createInsecure();
+    if (token) options.interceptors = [authorizationInterceptor(token)];
+  }
+  return new api.ClassifyService(target, credentials, options);
+}
+
+function authorization(token) {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return metadata;
+}
+
+/** Adds `authorization: Bearer TOKEN` to the metadata of every call, unary or stream. */
+function authorizationInterceptor(token) {
+  return (options, nextCall) => new grpc.InterceptingCall(nextCall(options), {
+    start(metadata, listener, next) {
+      metadata.merge(authorization(token));
+      next(metadata, listener);
+    },
+  });
+}
+
+function pem(option, source) {
+  if (source == null || Buffer.isBuffer(source)) return source ?? null;
+  try {
+    return fs.readFileSync(source);
+  } catch (err) {
+    throw new ConfigurationError(`${option}: ${source}: ${err.code === 'ENOENT' ? 'no such file' : `cannot be read: ${err.message}`}`);
+  }
+}
+
+/** `token` when it can go in a header: printable ASCII without spaces. */
+function checkToken(source, token) {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigurationError(`${source}: a token must be printable ASCII without spaces`);
+  }
+  return token;
+}
+
+/** The token in a file: its first line that is neither blank nor a # comment. */
+function readTokenFile(file, source = '--token-file') {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigurationError(`${source} ${file}: ${err.code === 'ENOENT' ? 'no such file' : `cannot be read: ${err.message}`}`);
+  }
+  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  if (!line) throw new ConfigurationError(`${source} ${file}: no token in it`);
+  return checkToken(`${source} ${file}`, line);
+}
+
+/**
+ * The token the command line asks for: `token` (--token), else the file `tokenFile` (--token-file), else
+ * $MOBISERVE_TOKEN, else the file $MOBISERVE_TOKEN_FILE names; undefined when none is given. The variables keep
+ * the token off the command line, which other users of the machine can read.
+ */
+function resolveToken({ token, tokenFile } = {}, env = process.env) {
+  if (token != null && tokenFile != null) throw new ConfigurationError('give --token or --token-file, not both');
+  if (token != null) return checkToken('--token', token.trim());
+  if (tokenFile != null) return readTokenFile(tokenFile);
+  const fromVariable = (env[TOKEN_VARIABLE] || '').trim();
+  if (fromVariable) return checkToken(TOKEN_VARIABLE, fromVariable);
+  const fileVariable = (env[TOKEN_FILE_VARIABLE] || '').trim();
+  if (fileVariable) return readTokenFile(fileVariable, TOKEN_FILE_VARIABLE);
+  return undefined;
+}
+
+/** The command lines' connection options, for util.parseArgs. */
+const CONNECTION_OPTIONS = {
+  target: { type: 'string' },
+  tls: { type: 'boolean', default: false },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-server-name': { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+};
+
+const CONNECTION_USAGE = '[--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME] '
+  + '[--token TOKEN | --token-file FILE]';
+
+/** createClient's options from parsed CONNECTION_OPTIONS, the token from the flags or the environment. */
+function connectionFromArgs(values, env = process.env) {
+  return {
+    tls: values.tls,
+    ca: values['tls-ca'],
+    cert: values['tls-cert'],
+    key: values['tls-key'],
+    serverName: values['tls-server-name'],
+    token: resolveToken({ token: values.token, tokenFile: values['token-file'] }, env),
+  };
 }
 
 function deadline(seconds) {
@@ -98,5 +237,6 @@ function percentile(values, p) {
 
 module.exports = {
   grpc, api, PROTO_DIR, createClient, classify, getModelInfo, encodedImage, rawImage, frameRequest,
-  nowUs, describeError, percentile,
+  nowUs, describeError, percentile, roundRobin, resolveToken, readTokenFile, ConfigurationError,
+  CONNECTION_OPTIONS, CONNECTION_USAGE, connectionFromArgs, TOKEN_VARIABLE, TOKEN_FILE_VARIABLE,
 };

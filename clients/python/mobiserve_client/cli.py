@@ -7,9 +7,16 @@ import time
 import grpc
 
 from . import client as mc
+from .connection import TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, ConfigurationError, resolve_token
 from .kserve import KServeClient
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def connection(args):
+    """Client's connection arguments from the command line's (and the token from the environment)."""
+    return dict(tls=args.tls, ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key,
+                server_name=args.tls_server_name, token=resolve_token(args.token, args.token_file))
 
 
 def rpc_error(e, err):
@@ -26,13 +33,13 @@ def cmd_classify(args, out, err):
         return EXIT_FAILED
     try:
         if args.protocol == "kserve":
-            with KServeClient(args.target, timeout=args.timeout) as c:
+            with KServeClient(args.target, timeout=args.timeout, **connection(args)) as c:
                 model = args.model or _only_model(c)
                 results = [[(k.label, k.index, k.score) for k in classes] for classes in
                            c.classify(model, [i.encoded.data for i in images], top_k=args.top_k)]
             names = [i.id for i in images]
         else:
-            with mc.Client(args.target, timeout=args.timeout) as c:
+            with mc.Client(args.target, timeout=args.timeout, **connection(args)) as c:
                 classified = c.classify(images, top_k=args.top_k)
             results = [[(s.label, s.index, s.probability) for s in r.classes] for r in classified]
             names = [r.id for r in classified]
@@ -53,7 +60,7 @@ def _only_model(client):
 
 
 def cmd_info(args, out, err):
-    with mc.Client(args.target, timeout=args.timeout) as c:
+    with mc.Client(args.target, timeout=args.timeout, **connection(args)) as c:
         try:
             info = c.model_info()
         except grpc.RpcError as e:
@@ -130,7 +137,7 @@ def cmd_stream(args, out, err):
     tracker = mc.StreamTracker()
     started = time.monotonic()
     status = EXIT_OK
-    with mc.Client(args.target) as c:
+    with mc.Client(args.target, **connection(args)) as c:
         call = c.stream(frames(capture, tracker, args), timeout=args.timeout)
         try:
             for response in call:  # responses are read here while gRPC's thread sends frames
@@ -159,13 +166,33 @@ def cmd_stream(args, out, err):
     return status
 
 
+def add_connection_options(p):
+    p.add_argument("--target", required=True,
+                   help="HOST:PORT of the server; dns:///NAME:PORT or ipv4:A:PORT,B:PORT spread the calls "
+                        "round-robin over every server named")
+    p.add_argument("--tls", action="store_true",
+                   help="speak TLS, checking the server's certificate against gRPC's default roots "
+                        "(implied by the other --tls options)")
+    p.add_argument("--tls-ca", metavar="FILE", help="speak TLS and trust the server's certificate if these CA "
+                                                    "certificates (PEM) sign it")
+    p.add_argument("--tls-cert", metavar="FILE", help="client certificate chain (PEM) for mutual TLS, with --tls-key")
+    p.add_argument("--tls-key", metavar="FILE", help="the client certificate's private key (PEM)")
+    p.add_argument("--tls-server-name", metavar="NAME",
+                   help="check the server's certificate against NAME instead of the target's host")
+    p.add_argument("--token", help=f"bearer token for every call (default: ${TOKEN_VARIABLE}; a flag is visible to "
+                                   "other users in the process list)")
+    p.add_argument("--token-file", metavar="FILE",
+                   help=f"read the bearer token from FILE, its first line that is neither blank nor a # comment "
+                        f"(default: ${TOKEN_FILE_VARIABLE})")
+
+
 def parser():
     p = argparse.ArgumentParser(prog="mobiserve-client",
                                 description="Clients for mobiserve's ClassifyService and its KServe v2 protocol.")
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("classify", help="classify image files (JPEG, PNG), sent as they are")
-    c.add_argument("--target", required=True, help="HOST:PORT of the server")
+    add_connection_options(c)
     c.add_argument("--top-k", type=int, default=5, help="classes to print per image (5)")
     c.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds (30)")
     c.add_argument("--protocol", choices=["mobiserve", "kserve"], default="mobiserve",
@@ -176,12 +203,12 @@ def parser():
     c.set_defaults(run=cmd_classify)
 
     i = sub.add_parser("info", help="print the served model's description (GetModelInfo)")
-    i.add_argument("--target", required=True, help="HOST:PORT of the server")
+    add_connection_options(i)
     i.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds (30)")
     i.set_defaults(run=cmd_info)
 
     s = sub.add_parser("stream", help="classify a video file or camera frame by frame over ClassifyStream")
-    s.add_argument("--target", required=True, help="HOST:PORT of the server")
+    add_connection_options(s)
     s.add_argument("--policy", choices=sorted(mc.POLICIES), default="block",
                    help="block: every frame answered; latest: the server drops stale frames (block)")
     s.add_argument("--max-pending", type=int, default=0,
@@ -199,4 +226,8 @@ def main(argv=None, out=None, err=None):
     out = out or sys.stdout
     err = err or sys.stderr
     args = parser().parse_args(argv)
-    return args.run(args, out, err)
+    try:
+        return args.run(args, out, err)
+    except ConfigurationError as e:
+        print(f"error: {e}", file=err)
+        return EXIT_USAGE

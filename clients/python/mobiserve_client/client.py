@@ -10,6 +10,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Union
 import grpc
 
 from ._stubs import pb, pb_grpc
+from .connection import Security, open_channel
 
 # Raw 640x480 frames are ~0.9 MB; allow results and frames well past gRPC's 4 MiB default.
 DEFAULT_OPTIONS = (
@@ -205,11 +206,19 @@ class StreamTracker:
 
 
 class Client:
-    """A blocking client. `with Client("localhost:8500") as c: print(c.model_info())`."""
+    """A blocking client. `with Client("localhost:8500") as c: print(c.model_info())`.
 
-    def __init__(self, target, timeout=30.0, options=DEFAULT_OPTIONS, channel=None):
+    Over TLS: `Client("mobiserve.example:8500", ca="ca.crt", token=token)`; `tls=True` alone trusts gRPC's
+    default roots, `cert` and `key` add a client certificate (mutual TLS), `server_name` checks the server's
+    certificate against that name instead of the target's host. `token` goes out as `authorization: Bearer
+    TOKEN` on every call, over TLS or not. A `dns:///name:port` or `ipv4:a:p,b:q` target spreads the calls
+    round-robin over every server it names (see `connection`)."""
+
+    def __init__(self, target, timeout=30.0, options=DEFAULT_OPTIONS, channel=None, *, tls=False, ca=None,
+                 cert=None, key=None, server_name=None, token=None):
         self.timeout = timeout
-        self.channel = channel or grpc.insecure_channel(target, options=list(options))
+        self.channel = channel or open_channel(
+            target, Security(tls, ca, cert, key, server_name, token), options)
         self._owns_channel = channel is None
         self.stub = pb_grpc.ClassifyServiceStub(self.channel)
 
@@ -262,11 +271,14 @@ class Client:
 
 
 class AsyncClient:
-    """An asyncio client (grpc.aio). `async with AsyncClient("localhost:8500") as c: ...`."""
+    """An asyncio client (grpc.aio). `async with AsyncClient("localhost:8500") as c: ...`; the connection's
+    keyword arguments are Client's."""
 
-    def __init__(self, target, timeout=30.0, options=DEFAULT_OPTIONS, channel=None):
+    def __init__(self, target, timeout=30.0, options=DEFAULT_OPTIONS, channel=None, *, tls=False, ca=None,
+                 cert=None, key=None, server_name=None, token=None):
         self.timeout = timeout
-        self.channel = channel or grpc.aio.insecure_channel(target, options=list(options))
+        self.channel = channel or open_channel(
+            target, Security(tls, ca, cert, key, server_name, token), options, aio=True)
         self.stub = pb_grpc.ClassifyServiceStub(self.channel)
 
     async def close(self):

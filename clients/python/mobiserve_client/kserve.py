@@ -6,10 +6,9 @@ import dataclasses
 import pathlib
 from typing import List, Optional, Sequence, Union
 
-import grpc
-
 from ._stubs import v2, v2_grpc
 from .client import DEFAULT_OPTIONS
+from .connection import Security, open_channel
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,11 +27,14 @@ class KServeClass:
 
 
 class KServeClient:
-    """`with KServeClient("localhost:8500") as c: c.classify("digits", [jpeg_bytes], top_k=5)`."""
+    """`with KServeClient("localhost:8500") as c: c.classify("digits", [jpeg_bytes], top_k=5)`; the connection's
+    keyword arguments (TLS, token) are Client's."""
 
-    def __init__(self, target: str, timeout: float = 30.0, options=DEFAULT_OPTIONS, channel=None):
+    def __init__(self, target: str, timeout: float = 30.0, options=DEFAULT_OPTIONS, channel=None, *, tls=False,
+                 ca=None, cert=None, key=None, server_name=None, token=None):
         self.timeout = timeout
-        self.channel = channel or grpc.insecure_channel(target, options=list(options))
+        self.channel = channel or open_channel(
+            target, Security(tls, ca, cert, key, server_name, token), options)
         self.stub = v2_grpc.GRPCInferenceServiceStub(self.channel)
 
     def close(self):

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 DIGITS = REPO / "src/test/resources/digits"
@@ -27,15 +28,24 @@ _server = None
 
 
 class LiveServer:
-    def __init__(self):
+    """A `serve` process on loopback: `--port 0 --http-port 0` and the test model, then `extra_args` (TLS files,
+    tokens, `--metrics-port 0` ...)."""
+
+    def __init__(self, extra_args=(), http=True):
         jar = pathlib.Path(os.environ.get("MOBISERVE_JAR", REPO / "target/mobiserve.jar"))
         if not jar.exists():
             raise RuntimeError(f"{jar} not found: build it first (./mvnw -q -B package -DskipTests)")
         model = os.environ.get("MOBISERVE_TEST_MODEL", str(DIGITS / "digits-mobilenetv3-small.onnx"))
         command = [os.environ.get("JAVA", "java"), "-jar", str(jar), "serve", "--host", "127.0.0.1",
-                   "--port", "0", "--http-port", "0", "--shutdown-grace", "2"]
+                   "--port", "0", "--shutdown-grace", "2"]
+        if http:
+            command += ["--http-port", "0"]
         if model != "builtin":
             command += ["--model", model]
+        command += list(extra_args)
+        self.http = http
+        self.http_target = None
+        self.metrics_url = None
         self.log = tempfile.NamedTemporaryFile(prefix="mobiserve-server-", suffix=".log", delete=False)
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL)
@@ -50,8 +60,12 @@ class LiveServer:
             text = self._log_text()
             listening = re.search(r"listening on ([\d.]+):(\d+)", text)
             http = re.search(r"KServe v2 HTTP on ([\d.]+):(\d+)", text)
-            if listening and http and re.search(r"\bserving\b", text):
-                self.http_target = f"{http.group(1)}:{http.group(2)}"
+            metrics = re.search(r"metrics at (\S+)", text)
+            if listening and (http or not self.http) and re.search(r"\bserving\b", text):
+                if http:
+                    self.http_target = f"{http.group(1)}:{http.group(2)}"
+                if metrics:
+                    self.metrics_url = metrics.group(1)
                 return f"{listening.group(1)}:{listening.group(2)}"
             if self.process.poll() is not None:
                 break
@@ -59,6 +73,11 @@ class LiveServer:
         self.stop()
         raise RuntimeError(f"the server did not start serving (exit code {self.process.returncode}):\n"
                            + self._log_text()[-4000:])
+
+    def metrics(self):
+        """The server's /metrics text (it must have been started with --metrics-port)."""
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as response:
+            return response.read().decode("utf-8")
 
     def stop(self):
         if self.process.poll() is None:

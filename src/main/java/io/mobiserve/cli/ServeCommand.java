@@ -15,6 +15,7 @@ import io.mobiserve.security.FileWatcher;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
+import io.mobiserve.server.http.HttpTls;
 import io.mobiserve.server.http.KServeHttpServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -73,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://HOST:PORT/metrics; 0 picks a free port (default: off).")
   Integer metricsPort;
 
-  @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port; 0 picks a free one (default: off).")
+  @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port, over TLS with --tls-cert (HTTPS, the same certificate and client CA as gRPC); 0 picks a free one (default: off).")
   Integer httpPort;
 
   @Option(names = "--metrics-host", paramLabel = "ADDR", description = "Address the metrics port listens on (default: --host).")
@@ -82,6 +84,17 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--health-port", description = "Also answer grpc.health.v1.Health, and nothing else, on this port: plaintext and open, for probes"
       + " that cannot speak TLS or send a token (kubelet's gRPC probes); 0 picks a free one (default: off).")
   Integer healthPort;
+
+  @Option(names = "--max-connection-age", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Close each client connection after about this long (GOAWAY; gRPC varies it by up to 10%% either way), so that"
+          + " round-robin clients resolve the name again and spread onto servers added since; at least 1s, 0 for off"
+          + " (default: off).")
+  Duration maxConnectionAge;
+
+  @Option(names = "--max-connection-age-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "How long calls in flight on a connection past --max-connection-age may go on before it is cut"
+          + " (default: until they end, so that a video stream is never cut for its connection's age).")
+  Duration maxConnectionAgeGrace;
 
   @Mixin
   ServeSecurityOptions security;
@@ -106,25 +119,22 @@ final class ServeCommand implements Callable<Integer> {
     if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
       throw new ConfigurationException("--health-port must be within 0..65535, not " + healthPort);
     }
-    if (httpPort != null && security.tls()) {
-      throw new ConfigurationException("--http-port serves plain HTTP, with no TLS: beside --tls-cert its requests and"
-          + " tokens would cross the network in the clear. Terminate TLS for it in front (an ingress or a mesh) and"
-          + " serve without --tls-cert, or leave --http-port off");
-    }
+    ConnectionAge connectionAge = connectionAge();
     // Certificates, keys and tokens are read now, so that a file that cannot be used stops the server at once.
     FileWatcher files = FileWatcher.every(RELOAD_PERIOD);
     ServerCredentials credentials = security.credentials(files);
     MobiserveServer.Access access = security.access(files);
+    HttpTls httpTls = httpPort == null ? null : security.httpTls(files);
     log.info("config host={} port={} http_port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
             + " instances={} threads_per_instance={} memory_budget_mb={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
-            + " max_image_bytes={} max_pixels={} max_message_bytes={} shutdown_grace_s={}",
+            + " max_image_bytes={} max_pixels={} max_message_bytes={} max_connection_age={} shutdown_grace_s={}",
         host, port, httpPort == null ? "off" : httpPort, metricsPort == null ? "off" : metricsPort, model.name(),
         config.backend(), config.fallback(), config.tensorRt().deviceIndex(), config.tensorRt().precision(),
         config.instances(), config.cpu().intraOpThreads(), config.memoryBudgetBytes() >> 20, config.maxBatch(),
         config.preferredBatchSizes(),
         config.maxQueueDelay().toNanos() / 1000, config.maxQueuedImages(), maxImagesPerRequest, maxImageBytes,
-        maxPixels, maxMessageBytes, shutdownGraceSeconds);
+        maxPixels, maxMessageBytes, connectionAge, shutdownGraceSeconds);
     log.info("model {}: {} ({} classes, input {}x{}x{}, preprocessing {}){}", model.name(), model.architecture(),
         model.classes(), model.input().channels(), model.input().height(), model.input().width(),
         model.preprocessing(), model.trained() ? "" : " — UNTRAINED weights: " + model.notes());
@@ -140,16 +150,18 @@ final class ServeCommand implements Callable<Integer> {
 
     ExecutorService handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), DaemonThreads.named("grpc-handler"));
     MobiserveServer server = MobiserveServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials), limits, handlers, metrics, access);
+        connectionAge.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)), limits,
+        handlers, metrics, access);
     log.info("listening on {}:{} (health NOT_SERVING until the model is warm)", host, server.port());
     if (healthPort != null) {
       log.info("health only, plaintext, on {}:{}",
           host, server.listenForHealth(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort))));
     }
     KServeHttpServer http = httpPort == null ? null
-        : KServeHttpServer.start(host, httpPort, limits, metrics, access.tokens());
+        : KServeHttpServer.start(host, httpPort, limits, metrics, access.tokens(), httpTls);
     if (http != null) {
-      log.info("KServe v2 HTTP on {}:{}", host, http.port());
+      log.info("KServe v2 HTTP on {}:{}{}", host, http.port(), httpTls == null ? ""
+          : httpTls.requiresClientCertificates() ? " over TLS, client certificates required" : " over TLS");
     }
 
     CountDownLatch stop = new CountDownLatch(1);
@@ -201,6 +213,50 @@ final class ServeCommand implements Callable<Integer> {
 
   /** How often certificate, key and token files are looked at for changes. */
   private static final Duration RELOAD_PERIOD = Duration.ofSeconds(10);
+
+  /**
+   * How long a client connection may live: off, or an age after which the server sends GOAWAY (the client
+   * opens a new connection for its next calls, resolving the target again) and a grace for the calls still in
+   * flight on the old one (none: they run to their end).
+   */
+  record ConnectionAge(Duration age, Duration grace) {
+    /** gRPC's shortest maximum age: it quietly raises a shorter one to this. */
+    static final Duration MINIMUM = Duration.ofSeconds(1);
+
+    NettyServerBuilder applyTo(NettyServerBuilder builder) {
+      if (age != null) {
+        builder.maxConnectionAge(age.toNanos(), TimeUnit.NANOSECONDS);
+        if (grace != null) {
+          builder.maxConnectionAgeGrace(grace.toNanos(), TimeUnit.NANOSECONDS);
+        }
+      }
+      return builder;
+    }
+
+    @Override
+    public String toString() {
+      return age == null ? "off" : text(age) + " grace=" + (grace == null ? "unbounded" : text(grace));
+    }
+
+    private static String text(Duration duration) {
+      return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+    }
+  }
+
+  private ConnectionAge connectionAge() {
+    Duration age = maxConnectionAge == null || maxConnectionAge.isZero() ? null : maxConnectionAge;
+    if (age == null) {
+      if (maxConnectionAgeGrace != null) {
+        throw new ConfigurationException("--max-connection-age-grace needs --max-connection-age");
+      }
+      return new ConnectionAge(null, null);
+    }
+    if (age.compareTo(ConnectionAge.MINIMUM) < 0) {
+      throw new ConfigurationException("--max-connection-age must be at least 1s (or 0 for off), not "
+          + age.toMillis() + "ms");
+    }
+    return new ConnectionAge(age, maxConnectionAgeGrace);
+  }
 
   private ServerLimits limits() {
     try {

@@ -6,18 +6,22 @@ import io.mobiserve.security.CredentialFileException;
 import io.mobiserve.security.FileWatcher;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.auth.TokenAuthenticator;
+import io.mobiserve.server.http.HttpTls;
 import io.mobiserve.server.tls.ServerTls;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
-/** {@code serve}'s TLS, token and reflection options; the files are read at start and again when they change. */
+/**
+ * {@code serve}'s TLS, token and reflection options; the files are read at start and again when they change. The
+ * TLS files serve both the gRPC port and the KServe HTTP port.
+ */
 final class ServeSecurityOptions {
   private static final Logger log = LoggerFactory.getLogger(ServeSecurityOptions.class);
 
   @Option(names = "--tls-cert", paramLabel = "FILE",
-      description = "Serve gRPC over TLS with this certificate chain (PEM; with --tls-key). Re-read when it changes.")
+      description = "Serve gRPC (and --http-port) over TLS with this certificate chain (PEM; with --tls-key). Re-read when it changes.")
   Path certificate;
 
   @Option(names = "--tls-key", paramLabel = "FILE",
@@ -57,6 +61,23 @@ final class ServeSecurityOptions {
       ServerTls tls = ServerTls.load(certificate, key, clientCa, watcher);
       log.info("TLS: {}", tls.description());
       return tls.credentials();
+    } catch (CredentialFileException e) {
+      throw new ConfigurationException(optionOf(e.file()) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * TLS for the KServe HTTP port from the same files as the gRPC port's (watched by {@code watcher} from now
+   * on), or null when the gRPC port speaks plaintext.
+   *
+   * @throws ConfigurationException naming the option and the file that cannot be used, and why
+   */
+  HttpTls httpTls(FileWatcher watcher) {
+    if (!tls()) {
+      return null;
+    }
+    try {
+      return HttpTls.load(certificate, key, clientCa, watcher);
     } catch (CredentialFileException e) {
       throw new ConfigurationException(optionOf(e.file()) + ": " + e.getMessage(), e);
     }

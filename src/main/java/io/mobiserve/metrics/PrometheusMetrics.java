@@ -57,6 +57,15 @@ public final class PrometheusMetrics implements ServerMetrics {
       .name("mobiserve_inflight_requests")
       .help("RPCs started and not yet finished")
       .register(registry);
+  private final Counter connectionsOpened = Counter.builder()
+      .name("mobiserve_grpc_connections_opened_total")
+      .help("Client connections to the gRPC port opened (after the TLS handshake, when there is one); with"
+          + " --max-connection-age, clients open a new one as each reaches that age")
+      .register(registry);
+  private final Gauge connections = Gauge.builder()
+      .name("mobiserve_grpc_connections")
+      .help("Client connections to the gRPC port open now")
+      .register(registry);
   private final Counter images = Counter.builder()
       .name("mobiserve_images_total")
       .help("Images run through an engine in a batch that succeeded")
@@ -206,6 +215,17 @@ public final class PrometheusMetrics implements ServerMetrics {
     requests.labelValues(method, caller, code).inc();
     requestDuration.labelValues(method).observe(nanos / NANOS_PER_SECOND);
     callTime.computeIfAbsent(method, m -> new CallTime()).add(code.equals("OK"), nanos);
+  }
+
+  @Override
+  public void connectionOpened() {
+    connectionsOpened.inc();
+    connections.inc();
+  }
+
+  @Override
+  public void connectionClosed() {
+    connections.dec();
   }
 
   @Override

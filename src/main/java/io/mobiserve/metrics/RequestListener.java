@@ -23,6 +23,12 @@ public interface RequestListener {
    */
   void finished(String method, String caller, String code, long nanos);
 
+  /** A client connection to the gRPC port is open (after its TLS handshake, when it speaks TLS). */
+  default void connectionOpened() {}
+
+  /** A connection {@link #connectionOpened} reported has closed. */
+  default void connectionClosed() {}
+
   /** {@link #finished(String, String, String, long)} for a front end that checks no tokens. */
   default void finished(String method, String code, long nanos) {
     finished(method, ANONYMOUS, code, nanos);

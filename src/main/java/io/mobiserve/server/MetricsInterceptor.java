@@ -1,5 +1,6 @@
 package io.mobiserve.server;
 
+import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -8,6 +9,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerStreamTracer;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.mobiserve.metrics.RequestListener;
 import io.mobiserve.server.auth.Caller;
@@ -28,7 +30,8 @@ import java.util.function.LongSupplier;
  * (installed outside this) has put in the Context.
  *
  * <p>Install it on the server builder ({@code ServerBuilder.intercept}), so that it is outermost and sees
- * every service, together with {@link FinalStatus} ({@code ServerBuilder.addStreamTracerFactory}).
+ * every service, together with {@link FinalStatus} ({@code ServerBuilder.addStreamTracerFactory}); {@link
+ * Connections} ({@code ServerBuilder.addTransportFilter}) reports the connections the calls ride on.
  */
 final class MetricsInterceptor implements ServerInterceptor {
   private final RequestListener listener;
@@ -120,6 +123,32 @@ final class MetricsInterceptor implements ServerInterceptor {
           holder.status = status;
         }
       };
+    }
+  }
+
+  /**
+   * Reports the transport's connections: opened once ready (after the TLS handshake), closed when they end. A
+   * connection that never became ready (a failed handshake) is reported neither way.
+   */
+  static final class Connections extends ServerTransportFilter {
+    private static final Attributes.Key<Boolean> OPENED = Attributes.Key.create("mobiserve.connection-opened");
+    private final RequestListener listener;
+
+    Connections(RequestListener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public Attributes transportReady(Attributes attributes) {
+      listener.connectionOpened();
+      return attributes.toBuilder().set(OPENED, Boolean.TRUE).build();
+    }
+
+    @Override
+    public void transportTerminated(Attributes attributes) {
+      if (attributes != null && attributes.get(OPENED) != null) {
+        listener.connectionClosed();
+      }
     }
   }
 

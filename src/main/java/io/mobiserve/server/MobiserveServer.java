@@ -69,6 +69,7 @@ public final class MobiserveServer {
         .intercept(new MetricsInterceptor(metrics, System::nanoTime))
         .intercept(CallerAuthentication.identify(access.tokens()))
         .addStreamTracerFactory(new MetricsInterceptor.FinalStatus())
+        .addTransportFilter(new MetricsInterceptor.Connections(metrics))
         .maxInboundMessageSize(limits.maxMessageBytes())
         .addService(CallGuard.guard(ServerInterceptors.intercept(new ClassifyService(model::get),
             new CallerInterceptor(), new StreamPolicyHeader())))

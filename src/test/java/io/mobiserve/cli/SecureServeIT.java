@@ -1,6 +1,7 @@
 package io.mobiserve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.MobiserveJar;
@@ -8,10 +9,21 @@ import io.mobiserve.testing.MobiserveJar.Run;
 import io.mobiserve.testing.Scrape;
 import io.mobiserve.testing.TestCertificates;
 import io.mobiserve.testing.TestCertificates.Issued;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The jar serving with mutual TLS and tokens, set as a Kubernetes pod sets them (MOBISERVE_* variables), with a
- * plaintext health port, and its clients: classify with a client certificate and a token, health on either
- * port, and files that cannot be used refused at start with exit code 2.
+ * plaintext health port and the KServe HTTP port over the same TLS, and its clients: classify with a client
+ * certificate and a token, health on either port, HTTPS with a client certificate and a token, and files that
+ * cannot be used refused at start with exit code 2.
  */
 class SecureServeIT {
   private static final String TOKEN = "ci-token-0123456789abcdef";
@@ -31,6 +44,8 @@ class SecureServeIT {
 
   private static MobiserveJar.Server server;
   private static int healthPort;
+  private static int httpPort;
+  private static Issued clientCertificate;
   private static String[] tls;
   private static Path digit;
 
@@ -46,10 +61,14 @@ class SecureServeIT {
             "MOBISERVE_TLS_CLIENT_CA", ca.toString(),
             "MOBISERVE_AUTH_TOKENS", tokens.toString(),
             "MOBISERVE_HEALTH_PORT", "0",
+            "MOBISERVE_HTTP_PORT", "0",
             "MOBISERVE_REFLECTION", "false"),
         "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-host", "127.0.0.1",
         "--model", DigitsFixture.model().toString(), "--shutdown-grace", "5");
     healthPort = Integer.parseInt(server.logged(Pattern.compile("health only, plaintext, on \\S+:(\\d+)")));
+    httpPort = Integer.parseInt(server.logged(
+        Pattern.compile("KServe v2 HTTP on \\S+:(\\d+) over TLS, client certificates required")));
+    clientCertificate = client;
     tls = new String[] {"--tls-ca", ca.toString(),
         "--tls-cert", client.writeCertificate(work.resolve("client.crt")).toString(),
         "--tls-key", client.writeTraditionalKey(work.resolve("client.key")).toString()};
@@ -138,10 +157,6 @@ class SecureServeIT {
         DigitsFixture.model().toString(), "--tls-cert", cert.toString());
     Run tokens = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--model",
         DigitsFixture.model().toString(), "--auth-tokens", badTokens.toString());
-    Issued pair = TestCertificates.server(CA, "CN=c");
-    Run plainHttp = MobiserveJar.run(work, Map.of(), "serve", "--port", "0", "--http-port", "0", "--model",
-        DigitsFixture.model().toString(), "--tls-cert", pair.writeCertificate(work.resolve("c.crt")).toString(),
-        "--tls-key", pair.writeKey(work.resolve("c.key")).toString());
 
     assertThat(mismatched.exitCode()).isEqualTo(2);
     assertThat(mismatched.err()).startsWith("error: --tls-key: " + otherKey
@@ -151,7 +166,46 @@ class SecureServeIT {
     assertThat(tokens.exitCode()).isEqualTo(2);
     assertThat(tokens.err()).startsWith("error: --auth-tokens: " + badTokens + ": line 1: ")
         .doesNotContain(TOKEN);
-    assertThat(plainHttp.exitCode()).isEqualTo(2);
-    assertThat(plainHttp.err()).startsWith("error: --http-port serves plain HTTP, with no TLS");
+  }
+
+  @Test
+  void theKServeHttpPort_speaksTlsWithTheSameFiles_wantsTheClientCertificateAndTheToken() throws Exception {
+    HttpClient withCertificate = https(clientCertificate);
+    HttpClient withoutCertificate = https(null);
+    URI models = URI.create("https://127.0.0.1:" + httpPort + "/v2/models/digits-mobilenetv3-small");
+
+    HttpResponse<String> authorized = withCertificate.send(HttpRequest.newBuilder(models)
+        .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> noToken = withCertificate.send(HttpRequest.newBuilder(models).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(authorized.statusCode()).as(authorized.body()).isEqualTo(200);
+    assertThat(authorized.body()).contains("\"name\":\"digits-mobilenetv3-small\"");
+    assertThat(noToken.statusCode()).isEqualTo(401);
+    assertThatThrownBy(() -> withoutCertificate.send(HttpRequest.newBuilder(models).build(),
+        HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v2/health/live")).build(),
+        HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+  }
+
+  /** The JDK's HTTP client trusting the test CA, presenting {@code certificate} when it is not null. */
+  private static HttpClient https(Issued certificate) throws Exception {
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    trusted.setCertificateEntry("ca", CA.certificate());
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    KeyStore identity = KeyStore.getInstance("PKCS12");
+    identity.load(null, null);
+    if (certificate != null) {
+      identity.setKeyEntry("me", certificate.keys().getPrivate(), new char[0],
+          new X509Certificate[] {certificate.certificate()});
+    }
+    keys.init(identity, new char[0]);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(5)).build();
   }
 }

@@ -14,19 +14,23 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The KServe v2 HTTP/REST front end's lifecycle: Jetty's core HTTP server (HTTP/1.1, keep-alive) on its
- * own port and a small bounded thread pool, serving {@link V2Routes}. Like the gRPC server it listens before
- * the model is ready ({@code /v2/health/ready} says 400 until {@link #serve}), and stops taking requests
- * first at shutdown.
+ * The KServe v2 HTTP/REST front end's lifecycle: Jetty's core HTTP server (HTTP/1.1, keep-alive; over TLS
+ * with {@link HttpTls}) on its own port and a small bounded thread pool, serving {@link V2Routes}. Like the
+ * gRPC server it listens before the model is ready ({@code /v2/health/ready} says 400 until {@link #serve}),
+ * and stops taking requests first at shutdown.
  *
  * <p>Bodies are read without blocking a thread, up to the server's message limit (--max-message-bytes):
  * a longer one is refused with 413 before it is read whole. Inference completes on the pipeline's threads,
@@ -41,12 +45,21 @@ public final class KServeHttpServer implements AutoCloseable {
   private final AtomicReference<ModelEndpoint> model = new AtomicReference<>();
 
   private KServeHttpServer(String host, int port, ServerLimits limits, ServerMetrics metrics,
-      TokenAuthenticator tokens) {
+      TokenAuthenticator tokens, HttpTls tls) {
     QueuedThreadPool threads = new QueuedThreadPool(THREADS, 2);
     threads.setName("http");
     threads.setDaemon(true);
     server = new Server(threads);
-    connector = new ServerConnector(server, 1, 1);
+    HttpConfiguration configuration = new HttpConfiguration();
+    HttpConnectionFactory http = new HttpConnectionFactory(configuration);
+    if (tls == null) {
+      connector = new ServerConnector(server, 1, 1, http);
+    } else {
+      // false: no check of the request's host name against the certificate's names (see HttpTls).
+      configuration.addCustomizer(new SecureRequestCustomizer(false));
+      connector = new ServerConnector(server, 1, 1,
+          new SslConnectionFactory(tls.contextFactory(), http.getProtocol()), http);
+    }
     connector.setHost(host);
     connector.setPort(port);
     server.addConnector(connector);
@@ -74,10 +87,21 @@ public final class KServeHttpServer implements AutoCloseable {
    */
   public static KServeHttpServer start(String host, int port, ServerLimits limits, ServerMetrics metrics,
       TokenAuthenticator tokens) throws Exception {
+    return start(host, port, limits, metrics, tokens, null);
+  }
+
+  /**
+   * Starts listening, over TLS when {@code tls} is not null (HTTPS only: a plaintext request fails its
+   * handshake), wanting a bearer token on every route but health when {@code tokens} is not null.
+   *
+   * @param tls the port's TLS, from the same files as the gRPC port's, or null for plaintext
+   */
+  public static KServeHttpServer start(String host, int port, ServerLimits limits, ServerMetrics metrics,
+      TokenAuthenticator tokens, HttpTls tls) throws Exception {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("the HTTP port must be within 0..65535, not " + port);
     }
-    KServeHttpServer http = new KServeHttpServer(host, port, limits, metrics, tokens);
+    KServeHttpServer http = new KServeHttpServer(host, port, limits, metrics, tokens, tls);
     http.server.start();
     return http;
   }
