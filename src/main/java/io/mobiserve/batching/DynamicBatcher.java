@@ -22,11 +22,14 @@ import java.util.function.LongSupplier;
  * may share a batch with other callers' images) and its results are reassembled in order. With max batch
  * 1 it runs each image alone — "no batching" is this same code path.
  *
- * <p>Threads: one batcher thread forms batches whenever an engine instance is free (so that under load the
- * queue fills while instances are busy and batches leave full), and also wakes at the earliest queued
- * deadline so that expiry is answered on time. One worker thread per engine instance runs the batches
- * handed to it, one at a time. {@link #submit}, {@link #queuedImages} and {@link #close} are safe from any
- * thread; {@code submit} never blocks beyond a short lock.
+ * <p>Threads: a batch is formed by whichever thread finds an engine instance free and the policy saying
+ * send: the submitting thread when work arrives at an idle instance, or the instance's own worker thread
+ * when its batch ends and work is queued (so that under load the queue fills while instances are busy and
+ * batches leave full, and no thread is woken only to pass a batch on). One timer thread wakes at the end of
+ * a max queue delay and at the earliest queued deadline, so that a delayed batch leaves and expiry is
+ * answered on time. One worker thread per engine instance runs its batches one at a time. {@link #submit},
+ * {@link #queuedImages} and {@link #close} are safe from any thread; {@code submit} never blocks beyond a
+ * short lock (it may answer other callers' expired work, outside the lock).
  *
  * <p>Ownership: once {@code submit} returns a future, the batcher owns the work and completes the future
  * exactly once; it reads the work's images until it runs the work's {@link InferenceWork#releaseImages()},
@@ -94,14 +97,19 @@ public final class DynamicBatcher implements InferenceScheduler {
           lock.unlock();
         }
         List<AdmittedWork> failed = runner.run(next);
+        List<WorkQueue.Drop> drops = new ArrayList<>();
         lock.lock();
         try {
           failed.forEach(queue::remove);
-          freeInstances.addFirst(this); // last used first: its memory is warm
-          batcherWake.signal();
+          freeInstances.addFirst(this); // last used first: its memory is warm, and it takes the next batch itself
+          planWake(dispatch(clock.getAsLong(), drops));
+          if (closed) {
+            batcherWake.signal(); // the drain may be over
+          }
         } finally {
           lock.unlock();
         }
+        answerDrops(drops);
       }
     }
   }
@@ -167,14 +175,21 @@ public final class DynamicBatcher implements InferenceScheduler {
     long now = clock.getAsLong();
     AdmittedWork admitted = new AdmittedWork(work, now);
     SchedulingException refusal = checkStillWanted(work, now);
+    List<WorkQueue.Drop> drops = new ArrayList<>();
     if (refusal == null) {
       lock.lock();
       try {
         refusal = admit(admitted);
+        if (refusal == null) {
+          // With an instance free the batch may be complete now: form it here rather than wake a thread to.
+          // With none, only an earlier deadline matters until an instance frees.
+          planWake(freeInstances.isEmpty() ? work.deadlineNanos() : dispatch(now, drops));
+        }
       } finally {
         lock.unlock();
       }
     }
+    answerDrops(drops);
     if (refusal != null) {
       SchedulingException reason = refusal;
       admitted.fail(refusal, () -> listener.dropped(reason.reason(), work.imageCount()));
@@ -199,14 +214,6 @@ public final class DynamicBatcher implements InferenceScheduler {
     queue.add(admitted);
     // Under the lock, so that "admitted" is reported before any of its images can be dequeued.
     listener.admitted(admitted.work.priority(), images);
-    // Wake the batcher only when this can change what it does: with an instance free the batch may now be
-    // complete; with none, only an earlier deadline matters until an instance frees.
-    long deadline = admitted.work.deadlineNanos();
-    if (!freeInstances.isEmpty()
-        || (deadline != Long.MAX_VALUE
-            && (plannedWakeNanos == QueueState.NO_DEADLINE || deadline - plannedWakeNanos < 0))) {
-      batcherWake.signal();
-    }
     return null;
   }
 
@@ -249,6 +256,7 @@ public final class DynamicBatcher implements InferenceScheduler {
     return (long) drain + running + serviceTime.batchNanos();
   }
 
+  /** The timer thread: sends delayed batches when their delay ends, answers expiry, drains at close. */
   private void runBatcher() {
     List<WorkQueue.Drop> drops = new ArrayList<>();
     boolean running = true;
@@ -259,55 +267,72 @@ public final class DynamicBatcher implements InferenceScheduler {
       } finally {
         lock.unlock();
       }
-      // Outside the lock: completing a future runs its callers' continuations.
-      for (WorkQueue.Drop drop : drops) {
-        drop.work().fail(dropException(drop), () -> listener.dropped(drop.reason(), drop.images()));
-      }
+      answerDrops(drops);
       drops.clear();
     }
   }
 
-  /**
-   * Under the lock: takes out unwanted work, then hands one batch to a free instance or waits. Returns
-   * false once closed and drained.
-   */
+  /** Under the lock: dispatches what is due, then waits until the next thing is. False once closed and drained. */
   private boolean step(List<WorkQueue.Drop> drops) {
-    long now = clock.getAsLong();
-    // Work whose deadline comes before a batch could finish is dropped now rather than computed in vain.
-    QueueState state = queue.sweep(now, serviceTime.batchNanos(), config.agingBoundNanos(), drops);
-    if (closed && state.images() == 0) {
+    if (closed && queue.images() == 0) {
       stopping = true;
       instances.forEach(instance -> instance.assigned.signal());
       return false;
     }
-    if (!drops.isEmpty()) {
-      return true; // answer them first, then look again
-    }
-    if (freeInstances.isEmpty()) {
-      // No batch can leave before an instance frees (which signals); meanwhile only expiry is due.
-      waitUntil(state.earliestDeadlineNanos(), now);
-      return true;
-    }
-    // Closing: nothing more will arrive, so waiting for a batch to fill would only delay the drain.
-    Decision decision = closed
-        ? new Decision.SendNow(Math.min(state.images(), config.maxBatch()))
-        : policy.decide(state, now);
-    if (decision instanceof Decision.SendNow send) {
-      List<BatchSlot> batch = new ArrayList<>(send.images());
-      queue.take(send.images(), batch);
-      keepReadable(batch);
-      if (batch.isEmpty()) {
-        return true;
-      }
-      Instance instance = freeInstances.pollFirst();
-      instance.batch = batch;
-      instance.assigned.signal();
-    } else if (decision instanceof Decision.WaitUntil wait) {
-      waitUntil(wait.nanos(), now);
-    } else {
-      waitUntil(QueueState.NO_DEADLINE, now);
+    long now = clock.getAsLong();
+    long wake = dispatch(now, drops);
+    if (drops.isEmpty()) { // else answer them first (outside the lock), then look again
+      waitUntil(wake, now);
     }
     return true;
+  }
+
+  /**
+   * Under the lock: takes out unwanted work into {@code drops} (work whose deadline comes before a batch
+   * could finish is dropped now rather than computed in vain), then hands batches to free instances while
+   * the policy says send. Returns when the queue next needs a look by itself ({@link QueueState#NO_DEADLINE}:
+   * only when work arrives or an instance frees).
+   */
+  private long dispatch(long now, List<WorkQueue.Drop> drops) {
+    while (true) {
+      QueueState state = queue.sweep(now, serviceTime.batchNanos(), config.agingBoundNanos(), drops);
+      if (freeInstances.isEmpty()) {
+        return state.earliestDeadlineNanos(); // no batch can leave before an instance frees
+      }
+      // Closing: nothing more will arrive, so waiting for a batch to fill would only delay the drain.
+      Decision decision = closed
+          ? (state.images() == 0 ? new Decision.Idle() : new Decision.SendNow(Math.min(state.images(), config.maxBatch())))
+          : policy.decide(state, now);
+      if (decision instanceof Decision.SendNow send) {
+        List<BatchSlot> batch = new ArrayList<>(send.images());
+        queue.take(send.images(), batch);
+        keepReadable(batch);
+        if (!batch.isEmpty()) {
+          Instance instance = freeInstances.pollFirst();
+          instance.batch = batch;
+          instance.assigned.signal();
+        }
+      } else if (decision instanceof Decision.WaitUntil wait) {
+        return wait.nanos();
+      } else {
+        return QueueState.NO_DEADLINE;
+      }
+    }
+  }
+
+  /** Under the lock, on a thread other than the timer: wakes the timer if it must look before it planned to. */
+  private void planWake(long wakeNanos) {
+    if (wakeNanos != QueueState.NO_DEADLINE
+        && (plannedWakeNanos == QueueState.NO_DEADLINE || wakeNanos - plannedWakeNanos < 0)) {
+      batcherWake.signal();
+    }
+  }
+
+  /** Outside the lock: completing a future runs its callers' continuations. */
+  private void answerDrops(List<WorkQueue.Drop> drops) {
+    for (WorkQueue.Drop drop : drops) {
+      drop.work().fail(dropException(drop), () -> listener.dropped(drop.reason(), drop.images()));
+    }
   }
 
   /**
