@@ -79,7 +79,8 @@ public final class ModelRuntime implements AutoCloseable {
         model,
         new OpenCvImagePreprocessor(model.input(), model.preprocessing(), config.imageLimits()),
         scheduler,
-        new PipelineExecutors(preprocessPool, config.preprocessThreads(), postprocessPool),
+        new PipelineExecutors(preprocessPool, config.preprocessThreads(),
+            new InlineWhenIdle(postprocessPool, () -> scheduler.queuedImages() == 0)),
         memoryBudget,
         listener);
     listener.backendChosen(engineInfo.backend(), backend.reason());
