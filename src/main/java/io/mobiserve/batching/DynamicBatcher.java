@@ -256,6 +256,12 @@ public final class DynamicBatcher implements InferenceScheduler {
     return (long) drain + running + serviceTime.batchNanos();
   }
 
+  @Override
+  public long idleNanos(int images) {
+    // Spread over every instance at the measured per-image speed: optimistic, as a lower bound must be.
+    return (long) (images * serviceTime.nanosPerImage() / instances.size());
+  }
+
   /** The timer thread: sends delayed batches when their delay ends, answers expiry, drains at close. */
   private void runBatcher() {
     List<WorkQueue.Drop> drops = new ArrayList<>();

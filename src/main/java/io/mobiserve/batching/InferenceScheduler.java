@@ -27,6 +27,12 @@ public interface InferenceScheduler extends AutoCloseable {
   long estimatedNanos(int images);
 
   /**
+   * About how long {@code images} images would take on idle engines, with nothing queued ahead: a lower bound
+   * of what any request of that many images needs. 0 while nothing has been measured yet.
+   */
+  long idleNanos(int images);
+
+  /**
    * Stops taking work, lets queued and running work finish, then frees the engines. Work submitted
    * afterwards is rejected.
    */

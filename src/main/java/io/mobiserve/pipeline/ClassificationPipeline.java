@@ -144,6 +144,14 @@ public final class ClassificationPipeline {
     if (scope.deadlineNanos() != Long.MAX_VALUE) {
       long ahead = preprocessBacklogNanos(toPreprocess) + scheduler.estimatedNanos(images.size());
       long left = scope.deadlineNanos() - System.nanoTime();
+      long alone = preprocessBacklogNanos(0, toPreprocess) + scheduler.idleNanos(images.size());
+      if (alone > left) {
+        // Not overload: the request could not finish in time on an idle server either, so a retry with the
+        // same deadline would fail again. DEADLINE_EXCEEDED says so; RESOURCE_EXHAUSTED would invite it.
+        throw new SchedulingException(SchedulingException.Reason.DEADLINE_EXPIRED, "the deadline, in "
+            + millis(left) + " ms, is shorter than this request takes on an idle server (about " + millis(alone)
+            + " ms)");
+      }
       if (ahead > left) {
         throw new SchedulingException(SchedulingException.Reason.OVERLOADED, "the server cannot answer in time: "
             + "about " + millis(ahead) + " ms of work would come before this request's answer and its deadline is "
@@ -177,10 +185,15 @@ public final class ClassificationPipeline {
 
   /** About how long {@code images} more images would wait for, and take in, the preprocessing pool. */
   private long preprocessBacklogNanos(int images) {
+    return preprocessBacklogNanos(preprocessing.get(), images);
+  }
+
+  /** How long {@code images} take to preprocess behind {@code ahead} others, at the measured speed. */
+  private long preprocessBacklogNanos(int ahead, int images) {
     if (images == 0) {
       return 0;
     }
-    return (long) ((preprocessing.get() + images) * preprocessNanos / executors.preprocessThreads());
+    return (long) ((ahead + images) * preprocessNanos / executors.preprocessThreads());
   }
 
   /**

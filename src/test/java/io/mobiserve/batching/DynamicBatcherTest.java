@@ -310,6 +310,7 @@ class DynamicBatcherTest {
     EchoEngine engine = engine(4);
     DynamicBatcher batcher = batcher(NO_DELAY.withMaxBatch(4), engine);
     assertThat(batcher.estimatedNanos(1)).as("nothing measured yet").isZero();
+    assertThat(batcher.idleNanos(1)).as("nothing measured yet").isZero();
     engine.hold();
     CompletableFuture<List<InferenceResult>> measured = batcher.submit(work(4, 0f));
     engine.awaitEntered();
@@ -322,6 +323,7 @@ class DynamicBatcherTest {
 
     // 4 queued + 2 new images at 2 ms, behind the running batch (8 ms), then their own batch (8 ms).
     assertThat(batcher.estimatedNanos(2)).isEqualTo(6 * 2 * MS + 8 * MS + 8 * MS);
+    assertThat(batcher.idleNanos(2)).as("what 2 images take alone, whatever is queued").isEqualTo(2 * 2 * MS);
     engine.open();
     assertThat(resultOf(running)).hasSize(1);
     assertThat(resultOf(queued)).hasSize(4);

@@ -94,6 +94,24 @@ class OverloadEndToEndTest {
   }
 
   @Test
+  void aDeadlineShorterThanTheRequestTakesOnAnIdleServer_isDeadlineExceededAtOnce_notAnInvitationToRetry()
+      throws Exception {
+    start(RuntimeConfig.builder().maxBatch(1).maxQueueDelay(java.time.Duration.ZERO).build());
+    assertThat(server.blockingStub().classify(digits(1)).getResultsCount()).as("measures the engine").isEqualTo(1);
+
+    long start = System.nanoTime();
+    StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () ->
+        server.blockingStub().withDeadlineAfter(2 * SLOW_MS, TimeUnit.MILLISECONDS).classify(digits(4)));
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(refused.getStatus().getDescription()).contains("shorter than this request takes on an idle server");
+    assertThat(tookMillis).as("refused at admission, not at the deadline").isLessThan(2 * SLOW_MS);
+    assertThat(Status.trailersFromThrowable(refused).get(PUSHBACK)).as("no retry hint").isNull();
+    assertBudgetAndQueueEmpty();
+  }
+
+  @Test
   void aRequestLargerThanTheWholeMemoryBudget_isInvalidArgument_sinceItCouldNeverFit() throws Exception {
     start(RuntimeConfig.builder().memoryBudgetBytes(1 << 20).build());
 
