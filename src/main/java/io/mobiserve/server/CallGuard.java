@@ -22,7 +22,8 @@ import java.util.List;
  * bypassing the calls' interceptors (so metrics never see the call end).
  *
  * <p>It does so by taking each method's request as the raw message stream and parsing it itself, inside
- * the call, with the method's own marshaller (zero-copy parsing included). Responses are untouched.
+ * the call, with {@link AliasingRequestParser} (the images stay in the buffer the message was read into).
+ * Responses are untouched.
  * Wrap a service with {@link #guard} when it is added to the server.
  */
 final class CallGuard {
@@ -109,7 +110,7 @@ final class CallGuard {
       }
       Q request;
       try {
-        request = typed.parseRequest(message);
+        request = AliasingRequestParser.parse(typed, message);
       } catch (RuntimeException e) {
         call.closeOnce(Status.INVALID_ARGUMENT.withDescription("the request is not a valid "
             + requestType(typed) + ": " + describe(e)));
