@@ -11,7 +11,8 @@
 # performance targets are stated in. With a Python that has onnxruntime (PYTHON=..., optional), the bare
 # Python loop is measured beside them for reference.
 #
-#   scripts/benchmarks.sh [OUT_DIR]    (default target/benchmarks; ROUNDS=2 takes about 20 minutes)
+#   scripts/benchmarks.sh [OUT_DIR]    (default target/benchmarks; ROUNDS=2 takes about 20 minutes;
+#                                    WARMUP, DURATION, SERVER_WARMUP and PYTHON change the defaults)
 #
 # Load goes only to servers this script starts on 127.0.0.1, and every step ends by itself.
 set -euo pipefail
@@ -22,7 +23,10 @@ rounds="${ROUNDS:-2}"
 mkdir -p "$out"
 jar=target/mobiserve.jar
 [[ -f "$jar" ]] || ./mvnw -q -B package -DskipTests
-timing=(--warmup "${WARMUP:-5s}" --duration "${DURATION:-15s}")
+timing=(--warmup "${WARMUP:-10s}" --duration "${DURATION:-15s}")
+# A server's JIT keeps compiling for about half a minute of load (C2 took a tenth of a core at 15-25 s); each
+# server is warmed up this long before its first step, so that its steps measure it warm, as in production.
+server_warmup="${SERVER_WARMUP:-40s}"
 model_dir="$out/model"
 servers=()
 trap 'for p in "${servers[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
@@ -97,6 +101,10 @@ for round in $(seq "$rounds"); do
     done
   done
   start_server "r$round-server" "${runtime[@]}" "${model[@]}"
+  for input in tensor jpeg; do
+    java -jar "$jar" bench --target "127.0.0.1:$port" --concurrency 64 --input "$input" --image-size 640x480 \
+      --warmup "$server_warmup" --duration 5s >/dev/null || true
+  done
   for input in tensor jpeg; do
     for clients in 1 64; do
       bench --target "127.0.0.1:$port" --concurrency "$clients" --input "$input" --image-size 640x480 \
