@@ -26,7 +26,7 @@ import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.RunningServer;
-import io.mobiserve.testing.Scrape;
+import io.mobiserve.testing.ServerAtRest;
 import io.mobiserve.testing.SlowedEngine;
 import io.mobiserve.testing.StreamCall;
 import java.util.ArrayList;
@@ -181,18 +181,6 @@ class GaugesReturnToZeroEndToEndTest {
   }
 
   private void assertEverythingReturnsToZero() throws InterruptedException {
-    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    Scrape scrape;
-    do {
-      scrape = new Scrape(metrics.scrape());
-      if (scrape.get("mobiserve_memory_budget_used_bytes") == 0 && scrape.get("mobiserve_queue_images") == 0
-          && scrape.get("mobiserve_inflight_requests") == 0) {
-        return;
-      }
-      Thread.sleep(10);
-    } while (System.nanoTime() < giveUp);
-    assertThat(scrape.get("mobiserve_memory_budget_used_bytes")).as("budget in use").isZero();
-    assertThat(scrape.get("mobiserve_queue_images")).as("queued images").isZero();
-    assertThat(scrape.get("mobiserve_inflight_requests")).as("calls in flight").isZero();
+    ServerAtRest.await(metrics::scrape);
   }
 }
