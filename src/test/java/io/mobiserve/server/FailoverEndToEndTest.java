@@ -2,15 +2,8 @@ package io.mobiserve.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
-import io.mobiserve.api.v1.ClassifyRequest;
 import io.mobiserve.api.v1.ClassifyResponse;
-import io.mobiserve.api.v1.EncodedImage;
-import io.mobiserve.api.v1.GetModelInfoRequest;
-import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.engine.EngineException;
 import io.mobiserve.engine.EngineFactory;
@@ -24,8 +17,8 @@ import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.FailoverEngine;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.testing.DigitsFixture;
-import io.mobiserve.testing.DisguisedGpuEngine;
 import io.mobiserve.testing.DigitsFixture.Sample;
+import io.mobiserve.testing.DisguisedGpuEngine;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.Scrape;
 import java.time.Duration;
@@ -69,45 +62,20 @@ class FailoverEndToEndTest {
     server.close();
   }
 
-  private ClassifyResponse classifySamples() {
-    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().setTopK(1);
-    for (Sample sample : samples) {
-      request.addImages(Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(ByteString.copyFrom(sample.bytes()))));
-    }
-    return server.blockingStub().classify(request.build());
-  }
-
-  private void assertEveryDigitRight(ClassifyResponse response) {
-    assertThat(response.getResultsCount()).isEqualTo(samples.size());
-    for (int i = 0; i < samples.size(); i++) {
-      assertThat(response.getResults(i).getClasses(0).getIndex()).as("image %d", i).isEqualTo(samples.get(i).label());
-    }
-  }
-
-  private ServingStatus health(String service) {
-    return HealthGrpc.newBlockingStub(server.channel())
-        .check(HealthCheckRequest.newBuilder().setService(service).build())
-        .getStatus();
-  }
-
-  private ModelInfo modelInfo() {
-    return server.blockingStub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
-  }
-
   @Test
   void brokenGpu_answersEveryImageFromTheFallbackAndSaysItIsDegraded() {
-    ClassifyResponse response = classifySamples();
+    ClassifyResponse response = server.blockingStub().classify(DigitsFixture.topOneRequest(samples));
 
-    assertEveryDigitRight(response);
-    ModelInfo info = modelInfo();
+    DigitsFixture.assertEveryDigitRight(response, samples);
+    ModelInfo info = server.modelInfo();
     assertThat(info.getDegraded()).isTrue();
     assertThat(info.getDegradedReason()).contains("tensorrt failed").contains(CUDA_ERROR);
     assertThat(info.getBackend()).isEqualTo("tensorrt");
     assertThat(info.getFallback()).isEqualTo("onnxruntime-cpu");
     assertThat(info.getBackendReason()).isEqualTo("tensorrt: test");
-    assertThat(health("")).isEqualTo(ServingStatus.SERVING);
-    assertThat(health("mobiserve.v1.ClassifyService")).isEqualTo(ServingStatus.SERVING);
-    assertThat(health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(server.health("")).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.health("mobiserve.v1.ClassifyService")).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
     Scrape scrape = new Scrape(metrics.scrape());
     assertThat(scrape.get("mobiserve_engine_degraded")).isEqualTo(1);
     assertThat(scrape.get("mobiserve_failover_batches_total")).isGreaterThanOrEqualTo(2); // warm-up and the call
@@ -116,18 +84,18 @@ class FailoverEndToEndTest {
 
   @Test
   void repairedGpu_takesOverAgainAfterTheBackOffAndEverythingSaysSo() {
-    classifySamples();
+    server.blockingStub().classify(DigitsFixture.topOneRequest(samples));
     double failoversBefore = new Scrape(metrics.scrape()).get("mobiserve_failover_batches_total");
     gpuBroken[0] = false;
 
     now.addAndGet(Duration.ofSeconds(1).toNanos());
-    ClassifyResponse response = classifySamples();
+    ClassifyResponse response = server.blockingStub().classify(DigitsFixture.topOneRequest(samples));
 
-    assertEveryDigitRight(response);
-    ModelInfo info = modelInfo();
+    DigitsFixture.assertEveryDigitRight(response, samples);
+    ModelInfo info = server.modelInfo();
     assertThat(info.getDegraded()).isFalse();
     assertThat(info.getDegradedReason()).isEmpty();
-    assertThat(health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.SERVING);
     Scrape scrape = new Scrape(metrics.scrape());
     assertThat(scrape.get("mobiserve_engine_degraded")).isZero();
     assertThat(scrape.get("mobiserve_failover_batches_total")).isEqualTo(failoversBefore);

@@ -3,16 +3,8 @@ package io.mobiserve.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
-import io.mobiserve.api.v1.ClassifyRequest;
-import io.mobiserve.api.v1.ClassifyResponse;
-import io.mobiserve.api.v1.EncodedImage;
-import io.mobiserve.api.v1.GetModelInfoRequest;
-import io.mobiserve.api.v1.Image;
 import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.engine.UnrecoverableEngineException;
@@ -27,8 +19,8 @@ import io.mobiserve.runtime.FailoverEngine;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.runtime.WatchedEngine;
 import io.mobiserve.testing.DigitsFixture;
-import io.mobiserve.testing.DisguisedGpuEngine;
 import io.mobiserve.testing.DigitsFixture.Sample;
+import io.mobiserve.testing.DisguisedGpuEngine;
 import io.mobiserve.testing.RunningServer;
 import java.time.Duration;
 import java.util.List;
@@ -73,17 +65,19 @@ class LostGpuEndToEndTest {
   void fallbackNone_lostGpu_turnsTheMainHealthNotServing() throws Exception {
     EngineHealth health = EngineHealth.accelerated("");
     start(WatchedEngine.factory(gpu, health), health);
-    assertThat(health("")).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.health("")).isEqualTo(ServingStatus.SERVING);
 
     gpuLost[0] = true;
-    assertThatThrownBy(this::classifySamples).isInstanceOf(StatusRuntimeException.class);
+    assertThatThrownBy(() -> server.blockingStub().classify(DigitsFixture.topOneRequest(samples)))
+        .isInstanceOf(StatusRuntimeException.class);
     gpuLost[0] = false; // the process's CUDA context would stay lost: nothing may bring it back
 
-    assertThatThrownBy(this::classifySamples).isInstanceOf(StatusRuntimeException.class);
-    assertThat(health("")).isEqualTo(ServingStatus.NOT_SERVING);
-    assertThat(health("mobiserve.v1.ClassifyService")).isEqualTo(ServingStatus.NOT_SERVING);
-    assertThat(health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
-    ModelInfo info = modelInfo();
+    assertThatThrownBy(() -> server.blockingStub().classify(DigitsFixture.topOneRequest(samples)))
+        .isInstanceOf(StatusRuntimeException.class);
+    assertThat(server.health("")).isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(server.health("mobiserve.v1.ClassifyService")).isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(server.health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
+    ModelInfo info = server.modelInfo();
     assertThat(info.getDegraded()).isTrue();
     assertThat(info.getDegradedReason()).contains(STICKY).contains("restart required");
   }
@@ -95,42 +89,17 @@ class LostGpuEndToEndTest {
     start(FailoverEngine.factory(gpu, cpu, now::get, health), health);
 
     gpuLost[0] = true;
-    assertEveryDigitRight(classifySamples());
+    DigitsFixture.assertEveryDigitRight(server.blockingStub().classify(DigitsFixture.topOneRequest(samples)), samples);
     gpuLost[0] = false;
     now.addAndGet(Duration.ofHours(1).toNanos()); // far past any back-off: a lost GPU is never retried
 
-    assertEveryDigitRight(classifySamples());
-    assertThat(health("")).isEqualTo(ServingStatus.SERVING);
-    assertThat(health("mobiserve.v1.ClassifyService")).isEqualTo(ServingStatus.SERVING);
-    assertThat(health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
-    ModelInfo info = modelInfo();
+    DigitsFixture.assertEveryDigitRight(server.blockingStub().classify(DigitsFixture.topOneRequest(samples)), samples);
+    assertThat(server.health("")).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.health("mobiserve.v1.ClassifyService")).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.health(MobiserveServer.ACCELERATED_SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
+    ModelInfo info = server.modelInfo();
     assertThat(info.getDegraded()).isTrue();
     assertThat(info.getDegradedReason()).contains(STICKY).contains("restart required");
   }
 
-  private ClassifyResponse classifySamples() {
-    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().setTopK(1);
-    for (Sample sample : samples) {
-      request.addImages(
-          Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(ByteString.copyFrom(sample.bytes()))));
-    }
-    return server.blockingStub().classify(request.build());
-  }
-
-  private void assertEveryDigitRight(ClassifyResponse response) {
-    assertThat(response.getResultsCount()).isEqualTo(samples.size());
-    for (int i = 0; i < samples.size(); i++) {
-      assertThat(response.getResults(i).getClasses(0).getIndex()).as("image %d", i).isEqualTo(samples.get(i).label());
-    }
-  }
-
-  private ServingStatus health(String service) {
-    return HealthGrpc.newBlockingStub(server.channel())
-        .check(HealthCheckRequest.newBuilder().setService(service).build())
-        .getStatus();
-  }
-
-  private ModelInfo modelInfo() {
-    return server.blockingStub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
-  }
 }

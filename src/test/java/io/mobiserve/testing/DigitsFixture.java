@@ -1,5 +1,12 @@
 package io.mobiserve.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.mobiserve.api.v1.ClassifyRequest;
+import io.mobiserve.api.v1.ClassifyResponse;
+import io.mobiserve.api.v1.EncodedImage;
+import io.mobiserve.api.v1.Image;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -51,6 +58,24 @@ public final class DigitsFixture {
           .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** One Classify request of {@code samples}' PNG files, in order, asking for the top class only. */
+  public static ClassifyRequest topOneRequest(List<Sample> samples) {
+    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().setTopK(1);
+    for (Sample sample : samples) {
+      request.addImages(
+          Image.newBuilder().setEncoded(EncodedImage.newBuilder().setData(ByteString.copyFrom(sample.bytes()))));
+    }
+    return request.build();
+  }
+
+  /** Asserts that {@code response} answers {@code samples} in order, each with its true digit on top. */
+  public static void assertEveryDigitRight(ClassifyResponse response, List<Sample> samples) {
+    assertThat(response.getResultsCount()).isEqualTo(samples.size());
+    for (int i = 0; i < samples.size(); i++) {
+      assertThat(response.getResults(i).getClasses(0).getIndex()).as("image %d", i).isEqualTo(samples.get(i).label());
     }
   }
 }

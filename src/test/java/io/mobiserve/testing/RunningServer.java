@@ -1,10 +1,15 @@
 package io.mobiserve.testing;
 
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mobiserve.api.inference.GRPCInferenceServiceGrpc;
 import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.GetModelInfoRequest;
+import io.mobiserve.api.v1.ModelInfo;
 import io.mobiserve.engine.EngineFactory;
 import io.mobiserve.metrics.ServerMetrics;
 import io.mobiserve.model.ModelSpec;
@@ -13,8 +18,8 @@ import io.mobiserve.runtime.EngineHealth;
 import io.mobiserve.runtime.ModelRuntime;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.MobiserveServer;
-import io.mobiserve.server.ServerLimits;
 import io.mobiserve.server.ModelEndpoint;
+import io.mobiserve.server.ServerLimits;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -93,6 +98,17 @@ public final class RunningServer implements AutoCloseable {
 
   public ModelRuntime runtime() {
     return runtime;
+  }
+
+  /** What {@code grpc.health.v1} says of {@code service} ("" for the server as a whole). */
+  public ServingStatus health(String service) {
+    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
+  }
+
+  public ModelInfo modelInfo() {
+    return blockingStub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
   }
 
   @Override
