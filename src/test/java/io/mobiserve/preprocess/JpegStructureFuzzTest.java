@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.mobiserve.testing.FuzzBuffers;
-import io.mobiserve.testing.Refusals;
 import java.nio.ByteBuffer;
 
 /**
@@ -26,46 +25,15 @@ class JpegStructureFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void anyBytes(byte[] data) {
     ByteBuffer alone = ByteBuffer.wrap(data);
-    if (!isJpeg(alone)) {
+    if (!PreDecodeChecks.startsAs(ImageFormat.JPEG, alone)) {
       return; // the preprocessor calls JpegStructure only after the magic bytes say JPEG
     }
     String outcome = outcome(alone);
     assertThat(outcome(FuzzBuffers.embedded(data, BEFORE, AFTER))).isEqualTo(outcome);
   }
 
-  private static boolean isJpeg(ByteBuffer data) {
-    try {
-      return ImageFormat.detect(data) == ImageFormat.JPEG;
-    } catch (InvalidImageException e) {
-      return false;
-    }
-  }
-
-  /** The header's size or the refusal, then the end check's verdict, checking both on the way. */
   private static String outcome(ByteBuffer data) {
-    int position = data.position();
-    int limit = data.limit();
-    String header;
-    try {
-      ImageHeader read = JpegStructure.header(data);
-      assertThat(read.format()).isEqualTo(ImageFormat.JPEG);
-      assertThat(read.width()).isBetween(1, 0xFFFF);
-      assertThat(read.height()).isBetween(1, 0xFFFF);
-      header = read.width() + "x" + read.height();
-    } catch (InvalidImageException e) {
-      Refusals.requireReadable(e.getMessage());
-      header = e.getMessage();
-    }
-    String end;
-    try {
-      JpegStructure.requireComplete(data);
-      end = "complete";
-    } catch (InvalidImageException e) {
-      Refusals.requireReadable(e.getMessage());
-      end = e.getMessage();
-    }
-    assertThat(data.position()).as("position").isEqualTo(position);
-    assertThat(data.limit()).as("limit").isEqualTo(limit);
-    return header + " / " + end;
+    return PreDecodeChecks.outcome(
+        data, ImageFormat.JPEG, 0xFFFF, JpegStructure::header, JpegStructure::requireComplete);
   }
 }

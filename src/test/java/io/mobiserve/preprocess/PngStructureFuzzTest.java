@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.mobiserve.testing.FuzzBuffers;
-import io.mobiserve.testing.Refusals;
 import java.nio.ByteBuffer;
 
 /**
@@ -27,47 +26,18 @@ class PngStructureFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void anyBytes(byte[] data) {
     ByteBuffer alone = ByteBuffer.wrap(data);
-    if (!isPng(alone)) {
+    if (!PreDecodeChecks.startsAs(ImageFormat.PNG, alone)) {
       return; // the preprocessor calls PngStructure only after the signature says PNG
     }
     String outcome = outcome(alone);
     assertThat(outcome(FuzzBuffers.embedded(data, BEFORE, AFTER))).isEqualTo(outcome);
   }
 
-  private static boolean isPng(ByteBuffer data) {
-    try {
-      return ImageFormat.detect(data) == ImageFormat.PNG;
-    } catch (InvalidImageException e) {
-      return false;
-    }
-  }
-
   private static String outcome(ByteBuffer data) {
-    int position = data.position();
-    int limit = data.limit();
-    String header;
-    try {
-      ImageHeader read = PngStructure.header(data);
-      assertThat(read.format()).isEqualTo(ImageFormat.PNG);
-      assertThat(read.width()).isPositive();
-      assertThat(read.height()).isPositive();
-      header = read.width() + "x" + read.height();
-    } catch (InvalidImageException e) {
-      Refusals.requireReadable(e.getMessage());
-      header = e.getMessage();
-    }
-    String end;
-    try {
-      PngStructure.requireComplete(data);
-      assertThat(hasWholeIend(data)).as("complete, so an IEND chunk with its CRC lies within the bytes").isTrue();
-      end = "complete";
-    } catch (InvalidImageException e) {
-      Refusals.requireReadable(e.getMessage());
-      end = e.getMessage();
-    }
-    assertThat(data.position()).as("position").isEqualTo(position);
-    assertThat(data.limit()).as("limit").isEqualTo(limit);
-    return header + " / " + end;
+    return PreDecodeChecks.outcome(data, ImageFormat.PNG, Integer.MAX_VALUE, PngStructure::header, bytes -> {
+      PngStructure.requireComplete(bytes);
+      assertThat(hasWholeIend(bytes)).as("complete, so an IEND chunk with its CRC lies within the bytes").isTrue();
+    });
   }
 
   /** Whether the bytes after the signature hold "IEND" after a length field, with that many bytes and a CRC after it. */
