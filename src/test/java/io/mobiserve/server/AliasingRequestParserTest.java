@@ -25,9 +25,13 @@ class AliasingRequestParserTest {
     new Random(1).nextBytes(first);
     new Random(2).nextBytes(second);
     return ClassifyRequest.newBuilder().setTopK(3)
-        .addImages(Image.newBuilder().setId("a").setTensor(Tensor.newBuilder().setFloat32Data(ByteString.copyFrom(first))))
-        .addImages(Image.newBuilder().setId("b").setTensor(Tensor.newBuilder().setFloat32Data(ByteString.copyFrom(second))))
+        .addImages(Image.newBuilder().setId("a").setTensor(tensor(first)))
+        .addImages(Image.newBuilder().setId("b").setTensor(tensor(second)))
         .build();
+  }
+
+  private static Tensor tensor(byte[] float32) {
+    return Tensor.newBuilder().setFloat32Data(ByteString.copyFrom(float32)).build();
   }
 
   @Test
