@@ -306,9 +306,9 @@ public final class DynamicBatcher implements InferenceScheduler {
         return state.earliestDeadlineNanos(); // no batch can leave before an instance frees
       }
       // Closing: nothing more will arrive, so waiting for a batch to fill would only delay the drain.
-      Decision decision = closed
-          ? (state.images() == 0 ? new Decision.Idle() : new Decision.SendNow(Math.min(state.images(), config.maxBatch())))
-          : policy.decide(state, now);
+      Decision decision = !closed ? policy.decide(state, now)
+          : state.images() == 0 ? new Decision.Idle()
+          : new Decision.SendNow(Math.min(state.images(), config.maxBatch()));
       if (decision instanceof Decision.SendNow send) {
         List<BatchSlot> batch = new ArrayList<>(send.images());
         queue.take(send.images(), batch);

@@ -142,7 +142,8 @@ public final class ClassificationPipeline {
     }
     checkStillWanted(scope);
     if (scope.deadlineNanos() != Long.MAX_VALUE) {
-      long ahead = preprocessBacklogNanos(toPreprocess) + scheduler.estimatedNanos(images.size());
+      long ahead =
+          preprocessBacklogNanos(preprocessing.get(), toPreprocess) + scheduler.estimatedNanos(images.size());
       long left = scope.deadlineNanos() - System.nanoTime();
       long alone = preprocessBacklogNanos(0, toPreprocess) + scheduler.idleNanos(images.size());
       if (alone > left) {
@@ -183,12 +184,10 @@ public final class ClassificationPipeline {
     return ((ImageInput.Tensor) image).float32LittleEndian().remaining();
   }
 
-  /** About how long {@code images} more images would wait for, and take in, the preprocessing pool. */
-  private long preprocessBacklogNanos(int images) {
-    return preprocessBacklogNanos(preprocessing.get(), images);
-  }
-
-  /** How long {@code images} take to preprocess behind {@code ahead} others, at the measured speed. */
+  /**
+   * How long {@code images} would wait for, and take in, the preprocessing pool behind {@code ahead} others,
+   * at the measured speed.
+   */
   private long preprocessBacklogNanos(int ahead, int images) {
     if (images == 0) {
       return 0;
