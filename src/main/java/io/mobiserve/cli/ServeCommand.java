@@ -15,6 +15,7 @@ import io.mobiserve.security.FileWatcher;
 import io.mobiserve.server.MobiserveServer;
 import io.mobiserve.server.ModelEndpoint;
 import io.mobiserve.server.ServerLimits;
+import io.mobiserve.server.TransportBuffers;
 import io.mobiserve.server.http.HttpTls;
 import io.mobiserve.server.http.KServeHttpServer;
 import java.net.InetSocketAddress;
@@ -150,12 +151,13 @@ final class ServeCommand implements Callable<Integer> {
 
     ExecutorService handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), DaemonThreads.named("grpc-handler"));
     MobiserveServer server = MobiserveServer.start(
-        connectionAge.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)), limits,
+        connectionAge.applyTo(TransportBuffers.applyTo(
+            NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials))), limits,
         handlers, metrics, access);
     log.info("listening on {}:{} (health NOT_SERVING until the model is warm)", host, server.port());
     if (healthPort != null) {
-      log.info("health only, plaintext, on {}:{}",
-          host, server.listenForHealth(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort))));
+      log.info("health only, plaintext, on {}:{}", host, server.listenForHealth(
+          TransportBuffers.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(host, healthPort)))));
     }
     KServeHttpServer http = httpPort == null ? null
         : KServeHttpServer.start(host, httpPort, limits, metrics, access.tokens(), httpTls);

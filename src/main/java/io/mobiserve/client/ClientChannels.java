@@ -8,6 +8,9 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.buffer.AdaptiveByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.mobiserve.security.CredentialFileException;
@@ -32,6 +35,9 @@ import java.util.concurrent.Executor;
 public final class ClientChannels {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The buffers requests are written into, shared by every channel of this process (see forTarget). */
+  private static final ByteBufAllocator BUFFERS = new AdaptiveByteBufAllocator();
 
   private ClientChannels() {}
 
@@ -70,7 +76,10 @@ public final class ClientChannels {
     if (StaticAddresses.isStatic(target)) {
       StaticAddresses.parse(target); // its own message, rather than gRPC's "no NameResolver for ..."
     }
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials(security));
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials(security))
+        // gRPC's pooled allocator frees a 2 MiB chunk as soon as it is empty, and a tensor request fills a
+        // third of one: one client sending requests one at a time allocated and zeroed a chunk for each.
+        .withOption(ChannelOption.ALLOCATOR, BUFFERS);
     if (roundRobin(target)) {
       builder.defaultLoadBalancingPolicy("round_robin");
     }

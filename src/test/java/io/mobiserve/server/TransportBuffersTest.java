@@ -1,0 +1,91 @@
+package io.mobiserve.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.buffer.AdaptiveByteBufAllocator;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class TransportBuffersTest {
+  private static final int TENSOR_BYTES = 3 * 224 * 224 * 4;
+
+  @Test
+  void theServerReadsRequestsIntoTheGivenAllocatorAndKeepsItsMemoryBounded() throws Exception {
+    AdaptiveByteBufAllocator allocator = new AdaptiveByteBufAllocator();
+    Server server = TransportBuffers.applyTo(NettyServerBuilder.forPort(0), allocator)
+        .addService(echo())
+        .build()
+        .start();
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    try {
+      byte[] tensor = new byte[TENSOR_BYTES];
+      tensor[TENSOR_BYTES - 1] = 7;
+      long warm = 0;
+      for (int call = 0; call < 300; call++) {
+        byte[] answer = ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT, tensor);
+        assertThat(answer).hasSize(TENSOR_BYTES).endsWith(7);
+        if (call == 49) {
+          warm = used(allocator);
+        }
+      }
+      // The requests were read through this allocator, not gRPC's own ...
+      assertThat(warm).isPositive();
+      // ... which, once it holds what one call at a time needs, reuses it instead of taking more.
+      assertThat(used(allocator)).isEqualTo(warm).isLessThan(64L << 20);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static long used(AdaptiveByteBufAllocator allocator) {
+    return allocator.metric().usedDirectMemory() + allocator.metric().usedHeapMemory();
+  }
+
+  private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.UNARY)
+      .setFullMethodName("test.Echo/Echo")
+      .setRequestMarshaller(Bytes.INSTANCE)
+      .setResponseMarshaller(Bytes.INSTANCE)
+      .build();
+
+  private static ServerServiceDefinition echo() {
+    return ServerServiceDefinition.builder("test.Echo")
+        .addMethod(ECHO, ServerCalls.asyncUnaryCall((request, responses) -> {
+          responses.onNext(request);
+          responses.onCompleted();
+        }))
+        .build();
+  }
+
+  private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
