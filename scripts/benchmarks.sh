@@ -11,7 +11,7 @@
 # performance targets are stated in. With a Python that has onnxruntime (PYTHON=..., optional), the bare
 # Python loop is measured beside them for reference.
 #
-#   scripts/benchmarks.sh [OUT_DIR]    (default target/benchmarks; ROUNDS=2 takes about 20 minutes;
+#   scripts/benchmarks.sh [OUT_DIR]    (default target/benchmarks; ROUNDS=2 takes about 25 minutes;
 #                                    WARMUP, DURATION, SERVER_WARMUP and PYTHON change the defaults)
 #
 # Load goes only to servers this script starts on 127.0.0.1, and every step ends by itself.
@@ -23,7 +23,10 @@ rounds="${ROUNDS:-2}"
 mkdir -p "$out"
 jar=target/mobiserve.jar
 [[ -f "$jar" ]] || ./mvnw -q -B package -DskipTests
-timing=(--warmup "${WARMUP:-10s}" --duration "${DURATION:-15s}")
+# Every step is a new JVM (the bench client, or the whole in-process runtime). With 10 s of warm-up a server
+# step's client was still compiling during the measurement and cost the server 3% at 64 clients (three A/B
+# pairs on one server: 228 against 236 img/s), so each step warms up as long as it takes a JVM to settle.
+timing=(--warmup "${WARMUP:-30s}" --duration "${DURATION:-15s}")
 # A server's JIT keeps compiling for about half a minute of load (C2 took a tenth of a core at 15-25 s); each
 # server is warmed up this long before its first step, so that its steps measure it warm, as in production.
 server_warmup="${SERVER_WARMUP:-40s}"
