@@ -14,7 +14,7 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
  */
 public final class TransportBuffers {
   /** Shared by every connection of this process, so that they reuse each other's chunks. */
-  public static final ByteBufAllocator ALLOCATOR = new AdaptiveByteBufAllocator();
+  private static final ByteBufAllocator ALLOCATOR = new AdaptiveByteBufAllocator();
 
   private TransportBuffers() {}
 

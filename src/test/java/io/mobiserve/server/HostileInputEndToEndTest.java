@@ -27,13 +27,11 @@ import io.mobiserve.model.ModelSpec;
 import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.runtime.RuntimeConfig;
+import io.mobiserve.testing.ByteMessages;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.Scrape;
 import io.mobiserve.testing.StreamCall;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -193,27 +191,10 @@ class HostileInputEndToEndTest {
     return MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(type)
         .setFullMethodName(fullName)
-        .setRequestMarshaller(BYTES)
-        .setResponseMarshaller(BYTES)
+        .setRequestMarshaller(ByteMessages.MARSHALLER)
+        .setResponseMarshaller(ByteMessages.MARSHALLER)
         .build();
   }
-
-  /** Sends and receives messages as the bytes they are, so a test can send what no stub would. */
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  };
 
   /** Keeps the status a call closed with. */
   private static final class StatusRecorder extends ClientCall.Listener<byte[]> {

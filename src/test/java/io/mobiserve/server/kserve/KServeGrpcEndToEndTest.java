@@ -47,14 +47,13 @@ import io.mobiserve.model.OnnxModelLoader;
 import io.mobiserve.preprocess.ImageLimits;
 import io.mobiserve.runtime.RuntimeConfig;
 import io.mobiserve.server.ServerLimits;
+import io.mobiserve.testing.ByteMessages;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.DigitsFixture.Sample;
 import io.mobiserve.testing.ModelInputs;
 import io.mobiserve.testing.RunningServer;
 import io.mobiserve.testing.Scrape;
 import io.mobiserve.testing.TestImages;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -459,30 +458,14 @@ class KServeGrpcEndToEndTest {
     MethodDescriptor<byte[], byte[]> repositoryIndex = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName("inference.GRPCInferenceService/RepositoryIndex")
-        .setRequestMarshaller(new BytesMarshaller())
-        .setResponseMarshaller(new BytesMarshaller())
+        .setRequestMarshaller(ByteMessages.MARSHALLER)
+        .setResponseMarshaller(ByteMessages.MARSHALLER)
         .build();
     ClientCall<byte[], byte[]> call = server.channel().newCall(repositoryIndex,
         io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
     Status status = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(call, new byte[0]),
         StatusRuntimeException.class).getStatus();
     assertThat(status.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-  }
-
-  private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
   }
 
   // --- refusals ---
