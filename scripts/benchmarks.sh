@@ -126,20 +126,20 @@ def figures(name):
     # "inprocess-tensor-c64" is the 64-client step of r{r}-inprocess-tensor.json; the others have a file each.
     base, _, clients = name.rpartition("-c")
     for r in range(1, rounds + 1):
-        path = f"{out}/r{r}-{name}.json"
+        path, shared = f"{out}/r{r}-{name}.json", f"{out}/r{r}-{base}.json"
         if os.path.exists(path):
             data = json.load(open(path))
-            steps = data.get("steps", [])
-        elif base and os.path.exists(f"{out}/r{r}-{base}.json"):
-            data = json.load(open(f"{out}/r{r}-{base}.json"))
-            steps = [s for s in data["steps"] if s["load"] == float(clients)]
+            if "steps" not in data:  # the Python loop's own summary
+                found.append((data["imagesPerSecond"], data["p50Ms"], True))
+                continue
+            step = data["steps"][0]
+        elif base and os.path.exists(shared):
+            step = next((s for s in json.load(open(shared))["steps"] if s["load"] == float(clients)), None)
+            if step is None:
+                continue
         else:
             continue
-        if "steps" not in data:
-            found.append((data["imagesPerSecond"], data["p50Ms"], True))
-        elif steps:
-            step = steps[0]
-            found.append((step["images"] / step["measuredSeconds"], step["latencyMs"]["p50"], step["stable"]))
+        found.append((step["images"] / step["measuredSeconds"], step["latencyMs"]["p50"], step["stable"]))
     return found
 
 def med(name, index=0):
