@@ -234,7 +234,7 @@ public final class ClassificationPipeline {
         scope.priority(), scope.source(), release);
     try {
       return scheduler.submit(work);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       release.run(); // not queued: the images are still ours
       throw e;
     }
@@ -271,7 +271,13 @@ public final class ClassificationPipeline {
         if (image instanceof ImageInput.Tensor tensor) {
           checkTensor(i, tensor);
         } else {
-          FloatBuffer buffer = buffers.take();
+          FloatBuffer buffer;
+          try {
+            buffer = buffers.take();
+          } catch (OutOfMemoryError e) { // direct memory beyond -XX:MaxDirectMemorySize
+            fail(e, Refusal.MEMORY_FULL);
+            break;
+          }
           pooled.add(buffer);
           inputs[i] = buffer;
           schedule(i, image, buffer);
@@ -292,6 +298,8 @@ public final class ClassificationPipeline {
         fail(new ImageRejectedException(index, e.getMessage(), e), Refusal.INVALID_IMAGE);
       } catch (SchedulingException e) {
         fail(e, refusalOf(e));
+      } catch (RuntimeException | Error e) {
+        failUnexpectedly(index, e);
       }
     }
 
@@ -309,6 +317,9 @@ public final class ClassificationPipeline {
       } catch (RejectedExecutionException e) {
         fail(new SchedulingException(SchedulingException.Reason.QUEUE_FULL,
             "the preprocessing queue is full; retry later"), Refusal.PREPROCESS_QUEUE_FULL);
+        imageDone(index);
+      } catch (Error e) { // e.g. no memory for another pool thread: the task never ran
+        fail(e, Refusal.MEMORY_FULL);
         imageDone(index);
       }
     }
@@ -336,7 +347,22 @@ public final class ClassificationPipeline {
         fail(new ImageRejectedException(index, e.getMessage(), e), Refusal.INVALID_IMAGE);
       } catch (SchedulingException e) {
         fail(e, refusalOf(e));
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        failUnexpectedly(index, e);
+      }
+    }
+
+    /**
+     * A failure no check foresaw. Running out of memory is the server's transient state (a retry may
+     * succeed); an exception is blamed on the image, the only input that differs between calls; any other
+     * error is the server's own, answered as such and counted as no refusal.
+     */
+    private void failUnexpectedly(int index, Throwable e) {
+      if (e instanceof OutOfMemoryError) {
+        fail(e, Refusal.MEMORY_FULL);
+      } else if (e instanceof Error) {
+        failure.compareAndSet(null, e);
+      } else {
         fail(new ImageRejectedException(index, "cannot be preprocessed: " + e, e), Refusal.INVALID_IMAGE);
       }
     }
