@@ -64,7 +64,7 @@ final class RuntimeOptions {
   @Option(names = "--ort-spinning", description = "ONNX Runtime's threads spin between operators instead of sleeping: faster for a lone engine, slower when the server's other threads need the cores (default: off).")
   boolean ortSpinning;
 
-  @Option(names = "--memory-budget-mb", paramLabel = "MIB", description = "Most memory calls may make the server hold at once (their images, decode buffers, model inputs); beyond it calls get RESOURCE_EXHAUSTED before anything is decoded (default: a quarter of the smaller of the JVM's heap and direct-memory limits, 64 to 1024 MiB).")
+  @Option(names = "--memory-budget-mb", paramLabel = "MIB", description = "Most memory calls may make the server hold at once (their images, decode buffers, model inputs); beyond it calls get RESOURCE_EXHAUSTED before anything is decoded (default: a quarter of the smaller of the JVM's heap and direct-memory limits, 64 to 512 MiB).")
   Long memoryBudgetMb;
 
   /**

@@ -154,9 +154,12 @@ public final class ClassificationPipeline {
             + " ms)");
       }
       if (ahead > left) {
+        // Retry once the backlog ahead has drained, not just the part that missed the deadline: every refused
+        // caller would otherwise come back within milliseconds into the same full queue, and the refusals'
+        // traffic would take the cores the admitted work needs.
         throw new SchedulingException(SchedulingException.Reason.OVERLOADED, "the server cannot answer in time: "
             + "about " + millis(ahead) + " ms of work would come before this request's answer and its deadline is "
-            + "in " + millis(left) + " ms; retry later or with a longer deadline", Math.max(1, millis(ahead - left)));
+            + "in " + millis(left) + " ms; retry later or with a longer deadline", Math.max(1, millis(ahead - alone)));
       }
     }
     if (total > budget.limitBytes()) {

@@ -30,13 +30,14 @@ public final class MemoryBudget {
   /**
    * A budget sized for this JVM: a quarter of the smaller of its heap limit and its direct-memory limit
    * (the call's bytes live on the heap, the preprocessed images in direct memory), at least 64 MiB and at
-   * most 1 GiB.
+   * most 512 MiB: about two seconds of queued work at a 2-core CPU server's speed, with room for the decode
+   * buffers of the images being preprocessed; more would only let RSS grow under overload.
    */
   public static long defaultLimitBytes() {
     long heap = Runtime.getRuntime().maxMemory();
     long direct = maxDirectMemory();
     long quarter = Math.min(heap, direct) / 4;
-    return Math.max(64L << 20, Math.min(1L << 30, quarter));
+    return Math.max(64L << 20, Math.min(512L << 20, quarter));
   }
 
   /** The JVM's direct-memory limit: -XX:MaxDirectMemorySize, or by default the heap limit. */

@@ -82,6 +82,6 @@ class MemoryBudgetTest {
 
   @Test
   void defaultLimit_isWithinItsBounds() {
-    assertThat(MemoryBudget.defaultLimitBytes()).isBetween(64L << 20, 1L << 30);
+    assertThat(MemoryBudget.defaultLimitBytes()).isBetween(64L << 20, 512L << 20);
   }
 }
