@@ -3,14 +3,15 @@
 # container registry and without a Docker engine:
 #   - the base images are made here: a Debian bookworm JRE 17 with mmdebstrap, and a JDK 17 on top of it for
 #     the builder stage (both cached in podman's storage: a second run skips them);
-#   - the image is built from the Dockerfile as it is, its bases passed as build arguments;
+#   - the image is built from the Dockerfile as it is, its bases passed as build arguments, and its jar, copied
+#     out of it, must be the -Pcpu-only one: no CUDA or TensorRT bindings (classes or JNI libraries);
 #   - the container runs with a read-only root filesystem, a memory limit and a fresh cache volume, and must:
 #     run as a non-root user (java as PID 1), turn SERVING on grpc.health.v1, classify a JPEG sent from the
 #     host through a port published on 127.0.0.1, report healthy through its HEALTHCHECK, write the built-in
 #     model into the cache volume, and on podman stop drain and exit 0 ("stopped drained=true").
 # It prints the image size and how long each phase took.
 #
-# Usage: scripts/image-test.sh            (as root; installs podman, buildah, runc, mmdebstrap with apt)
+# Usage: scripts/image-test.sh            (as root; installs podman, buildah, runc, mmdebstrap, unzip with apt)
 # Environment:
 #   MIRROR      the Debian mirror for the base image (default: the one apt is configured with)
 #   M2_REPO     the Maven repository the builder stage uses as its cache (default: ~/.m2, read-write)
@@ -24,6 +25,7 @@ readonly IMAGE=localhost/mobiserve:cpu-test
 readonly JRE_BASE=localhost/mobiserve-base/debian-jre:17-bookworm
 readonly JDK_BASE=localhost/mobiserve-base/debian-jdk:17-bookworm
 readonly NAME=mobiserve-image-test
+readonly JAR_NAME=mobiserve-image-test-jar
 readonly VOLUME=mobiserve-image-test-cache
 readonly CACHE=/home/mobiserve/.cache/mobiserve
 readonly MEMORY=2g
@@ -43,6 +45,7 @@ cleanup() {
   if [[ -n "$bench_pid" ]]; then kill "$bench_pid" 2>/dev/null || true; fi
   if [[ "${KEEP:-}" != 1 ]]; then
     podman rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+    podman rm -f -t 0 "$JAR_NAME" >/dev/null 2>&1 || true
     podman volume rm -f "$VOLUME" >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
@@ -57,14 +60,14 @@ trap cleanup EXIT
 # --- tools ---------------------------------------------------------------------------------------------
 begin "tools (apt)"
 missing=()
-for tool in podman buildah runc mmdebstrap newuidmap slirp4netns fuse-overlayfs; do
+for tool in podman buildah runc mmdebstrap newuidmap slirp4netns fuse-overlayfs unzip; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if (( ${#missing[@]} > 0 )); then
   [[ $(id -u) == 0 ]] || fail "missing ${missing[*]}; run as root so that apt-get can install them"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq podman buildah runc mmdebstrap uidmap slirp4netns fuse-overlayfs >/dev/null
+  apt-get install -y -qq podman buildah runc mmdebstrap uidmap slirp4netns fuse-overlayfs unzip >/dev/null
 fi
 command -v java >/dev/null || fail "no java on the PATH (the host runs the health and classify clients)"
 # crun refuses this kind of host's hybrid cgroups and raising rlimits is not permitted: runc, cgroupfs, and
@@ -144,6 +147,24 @@ jar_bytes=$(podman run --rm --no-healthcheck --entrypoint stat "$IMAGE" -c %s /o
 say "image $IMAGE: $((image_bytes / 1000000)) MB (jar $((jar_bytes / 1000000)) MB)"
 [[ $(podman image inspect --format '{{.Config.Healthcheck}}' "$IMAGE") == *health* ]] \
   || fail "the image has no HEALTHCHECK"
+# The image's jar is the -Pcpu-only one: no CUDA or TensorRT bindings, neither their classes nor their JNI
+# libraries (both under org/bytedeco/cuda/ and org/bytedeco/tensorrt/). Copied out of a container that is
+# created, never started. (The listing is read whole first: with pipefail, grep ending early would fail unzip
+# with SIGPIPE.)
+podman rm -f -t 0 "$JAR_NAME" >/dev/null 2>&1 || true
+podman create --name "$JAR_NAME" --no-healthcheck "$IMAGE" >/dev/null || fail "podman create $IMAGE failed"
+podman cp "$JAR_NAME:/opt/mobiserve/mobiserve.jar" "$work/image.jar" \
+  || fail "cannot copy /opt/mobiserve/mobiserve.jar out of the image"
+podman rm -f -t 0 "$JAR_NAME" >/dev/null
+jar_contents=$(unzip -l "$work/image.jar") || fail "unzip cannot list the image's jar"
+grep -q ' io/mobiserve/cli/Main\.class$' <<<"$jar_contents" || fail "the image's jar has no io/mobiserve/cli/Main.class"
+gpu_bindings=$(grep -E ' org/bytedeco/(cuda|tensorrt)/' <<<"$jar_contents" || true)
+if [[ -n "$gpu_bindings" ]]; then
+  fail "the CPU image's jar has $(wc -l <<<"$gpu_bindings") CUDA/TensorRT entries (not built with -Pcpu-only?)," \
+    "e.g. $(awk 'NR <= 3 { printf "%s ", $NF }' <<<"$gpu_bindings")"
+fi
+say "the image's jar has no CUDA or TensorRT bindings (org/bytedeco/cuda/, org/bytedeco/tensorrt/)"
+rm -f "$work/image.jar"
 end
 
 # --- the host's client ---------------------------------------------------------------------------------

@@ -3,6 +3,20 @@ package io.mobiserve.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.mobiserve.api.v1.ClassifyServiceGrpc;
+import io.mobiserve.api.v1.GetModelInfoRequest;
+import io.mobiserve.client.ClientChannels;
 import io.mobiserve.testing.DigitsFixture;
 import io.mobiserve.testing.MobiserveJar;
 import io.mobiserve.testing.MobiserveJar.Run;
@@ -10,6 +24,7 @@ import io.mobiserve.testing.Scrape;
 import io.mobiserve.testing.TestCertificates;
 import io.mobiserve.testing.TestCertificates.Issued;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +35,8 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -31,9 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The jar serving with mutual TLS and tokens, set as a Kubernetes pod sets them (MOBISERVE_* variables), with a
- * plaintext health port and the KServe HTTP port over the same TLS, and its clients: classify with a client
- * certificate and a token, health on either port, HTTPS with a client certificate and a token, and files that
- * cannot be used refused at start with exit code 2.
+ * plaintext health port, the KServe HTTP port over the same TLS, reflection off and the metrics port on an address
+ * of its own, and its clients: classify and bench with a client certificate and a token, health on either port,
+ * HTTPS with a client certificate and a token, and files that cannot be used refused at start with exit code 2.
  */
 class SecureServeIT {
   private static final String TOKEN = "ci-token-0123456789abcdef";
@@ -46,6 +63,7 @@ class SecureServeIT {
   private static int healthPort;
   private static int httpPort;
   private static Issued clientCertificate;
+  private static ClientChannels.Security security;
   private static String[] tls;
   private static Path digit;
 
@@ -63,15 +81,18 @@ class SecureServeIT {
             "MOBISERVE_HEALTH_PORT", "0",
             "MOBISERVE_HTTP_PORT", "0",
             "MOBISERVE_REFLECTION", "false"),
-        "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-host", "127.0.0.1",
+        // The metrics port on an address of its own: Linux routes all of 127.0.0.0/8 to the loopback device.
+        "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-host", "127.0.0.2",
         "--model", DigitsFixture.model().toString(), "--shutdown-grace", "5");
     healthPort = Integer.parseInt(server.logged(Pattern.compile("health only, plaintext, on \\S+:(\\d+)")));
     httpPort = Integer.parseInt(server.logged(
         Pattern.compile("KServe v2 HTTP on \\S+:(\\d+) over TLS, client certificates required")));
     clientCertificate = client;
-    tls = new String[] {"--tls-ca", ca.toString(),
-        "--tls-cert", client.writeCertificate(work.resolve("client.crt")).toString(),
-        "--tls-key", client.writeTraditionalKey(work.resolve("client.key")).toString()};
+    Path clientCrt = client.writeCertificate(work.resolve("client.crt"));
+    Path clientKey = client.writeTraditionalKey(work.resolve("client.key"));
+    security = new ClientChannels.Security(false, ca, clientCrt, clientKey, null, TOKEN);
+    tls = new String[] {"--tls-ca", ca.toString(), "--tls-cert", clientCrt.toString(),
+        "--tls-key", clientKey.toString()};
     digit = DigitsFixture.directory().resolve("heldout/0000_2.png");
   }
 
@@ -128,6 +149,97 @@ class SecureServeIT {
     assertThat(fromFile.exitCode()).as(fromFile.err()).isZero();
     assertThat(without.exitCode()).isEqualTo(1);
     assertThat(without.err()).startsWith("error: UNAUTHENTICATED: ");
+  }
+
+  @Test
+  void bench_withTheTlsOptionsAndATokenFile_getsOnlyOkAnswers() throws Exception {
+    Path tokenFile = Files.writeString(work.resolve("bench-token"), TOKEN + "\n");
+    Path report = work.resolve("bench.json");
+    double okBefore = okCalls();
+
+    Run bench = MobiserveJar.run(work, Map.of(), args(new String[] {"bench", "--target", target(),
+        "--token-file", tokenFile.toString(), "--concurrency", "2", "--warmup", "1s", "--duration", "2s",
+        "--window", "1s", "--max-extension", "0s", "--input", "tensor", "--json", report.toString()}, tls));
+
+    assertThat(bench.exitCode()).as(bench.out() + bench.err()).isZero();
+    JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+    assertThat(json.get("totalErrors").getAsLong()).as(bench.out()).isZero();
+    long requests = json.getAsJsonArray("steps").get(0).getAsJsonObject().get("requests").getAsLong();
+    assertThat(requests).as(bench.out()).isPositive();
+    // The warm-up's calls are served too, but not counted in the report.
+    assertThat(okCalls() - okBefore).isGreaterThanOrEqualTo(requests);
+  }
+
+  private static double okCalls() throws Exception {
+    return new Scrape(server.metrics()).value("mobiserve_requests_total",
+        "method", "mobiserve.v1.ClassifyService/Classify", "caller", "ci", "code", "OK").orElse(0.0);
+  }
+
+  @Test
+  void reflection_turnedOffByTheEnvironment_isUnimplemented_evenOverMutualTlsWithAValidToken() throws Exception {
+    ManagedChannel channel = ClientChannels.forTarget(target(), security).build();
+    try {
+      // The same channel and token are served: the refusals below are reflection's, not the caller's.
+      assertThat(ClassifyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+          .getModelInfo(GetModelInfoRequest.getDefaultInstance()).getName()).isEqualTo("digits-mobilenetv3-small");
+
+      assertThat(reflectionStatus(channel, "grpc.reflection.v1.ServerReflection").getCode())
+          .isEqualTo(Status.Code.UNIMPLEMENTED);
+      assertThat(reflectionStatus(channel, "grpc.reflection.v1alpha.ServerReflection").getCode())
+          .isEqualTo(Status.Code.UNIMPLEMENTED);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * How a ServerReflectionInfo call to {@code service} that asks for the list of services ends: OK when an answer
+   * comes, else the call's status. v1alpha's messages are v1's on the wire, so one descriptor serves both names.
+   */
+  private static Status reflectionStatus(ManagedChannel channel, String service) {
+    MethodDescriptor<ServerReflectionRequest, ServerReflectionResponse> method =
+        ServerReflectionGrpc.getServerReflectionInfoMethod().toBuilder()
+            .setFullMethodName(MethodDescriptor.generateFullMethodName(service, "ServerReflectionInfo"))
+            .build();
+    CompletableFuture<Status> ended = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS)),
+        new StreamObserver<ServerReflectionResponse>() {
+          @Override
+          public void onNext(ServerReflectionResponse value) {
+            ended.complete(Status.OK);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.complete(Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.complete(Status.OK);
+          }
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
+    Status status = ended.join();
+    requests.onCompleted();
+    return status;
+  }
+
+  @Test
+  void metrics_listenOnTheMetricsHostOnly_notOnTheGrpcHost() throws Exception {
+    URI url = URI.create(server.logged(Pattern.compile("metrics at (\\S+)")));
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    HttpResponse<String> onMetricsHost = http.send(HttpRequest.newBuilder(url).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(url.getHost()).isEqualTo("127.0.0.2");
+    assertThat(onMetricsHost.statusCode()).isEqualTo(200);
+    assertThat(onMetricsHost.body()).contains("mobiserve_model_info");
+    URI onGrpcHost = URI.create("http://127.0.0.1:" + url.getPort() + "/metrics");
+    assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(onGrpcHost).build(),
+        HttpResponse.BodyHandlers.ofString())).isInstanceOf(ConnectException.class);
   }
 
   @Test
