@@ -18,9 +18,11 @@ import io.mobiserve.server.ServerLimits;
 import io.mobiserve.server.TransportBuffers;
 import io.mobiserve.server.http.HttpTls;
 import io.mobiserve.server.http.KServeHttpServer;
+import io.mobiserve.server.kserve.KServeModel;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -79,6 +81,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--http-port", description = "Serve the KServe v2 HTTP/REST protocol on this port, over TLS with --tls-cert (HTTPS, the same certificate and client CA as gRPC); 0 picks a free one (default: off).")
   Integer httpPort;
 
+  @Option(names = "--kserve-outputs", split = ",", paramLabel = "NAME",
+      description = "The outputs the KServe v2 front ends (gRPC, and --http-port) present in model metadata, model config"
+          + " and inference: logits, probabilities, or both; one alone (e.g. probabilities) for clients that take only a"
+          + " model of one output, such as Triton's image_client.py. An output left out is refused as unknown"
+          + " (default: logits,probabilities).")
+  List<String> kserveOutputs = KServeModel.OUTPUTS;
+
   @Option(names = "--metrics-host", paramLabel = "ADDR", description = "Address the metrics port listens on (default: --host).")
   String metricsHost;
 
@@ -121,16 +130,18 @@ final class ServeCommand implements Callable<Integer> {
       throw new ConfigurationException("--health-port must be within 0..65535, not " + healthPort);
     }
     ConnectionAge connectionAge = connectionAge();
+    List<String> outputs = presentedOutputs();
     // Certificates, keys and tokens are read now, so that a file that cannot be used stops the server at once.
     FileWatcher files = FileWatcher.every(RELOAD_PERIOD);
     ServerCredentials credentials = security.credentials(files);
     MobiserveServer.Access access = security.access(files);
     HttpTls httpTls = httpPort == null ? null : security.httpTls(files);
-    log.info("config host={} port={} http_port={} metrics_port={} model={} backend={} fallback={} gpu={} precision={}"
-            + " instances={} threads_per_instance={} memory_budget_mb={}"
+    log.info("config host={} port={} http_port={} kserve_outputs={} metrics_port={} model={} backend={} fallback={}"
+            + " gpu={} precision={} instances={} threads_per_instance={} memory_budget_mb={}"
             + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} max_connection_age={} shutdown_grace_s={}",
-        host, port, httpPort == null ? "off" : httpPort, metricsPort == null ? "off" : metricsPort, model.name(),
+        host, port, httpPort == null ? "off" : httpPort, String.join(",", outputs),
+        metricsPort == null ? "off" : metricsPort, model.name(),
         config.backend(), config.fallback(), config.tensorRt().deviceIndex(), config.tensorRt().precision(),
         config.instances(), config.cpu().intraOpThreads(), config.memoryBudgetBytes() >> 20, config.maxBatch(),
         config.preferredBatchSizes(),
@@ -140,6 +151,11 @@ final class ServeCommand implements Callable<Integer> {
         model.classes(), model.input().channels(), model.input().height(), model.input().width(),
         model.preprocessing(), model.trained() ? "" : " — UNTRAINED weights: " + model.notes());
     log.info("backend {}", backend.reason());
+    if (outputs.size() == 1 && !model.labels().isPresent()) {
+      log.warn("model {} has no class names: the classification extension answers 'value:index' without a label,"
+          + " which clients that print 'value:index:label' (Triton's image_client.py) cannot read; --labels FILE"
+          + " gives the names", model.name());
+    }
 
     // Recorded even without --metrics-port: KServe's ModelStatistics reads the same counters.
     PrometheusMetrics metrics = PrometheusMetrics.create();
@@ -190,7 +206,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       throw new IllegalStateException("the engine could not start: " + e.getMessage(), e);
     }
-    ModelEndpoint endpoint = ModelEndpoint.of(runtime, limits);
+    ModelEndpoint endpoint = ModelEndpoint.of(runtime, limits).withKServeOutputs(outputs);
     server.serve(endpoint);
     if (http != null) {
       http.serve(endpoint);
@@ -258,6 +274,15 @@ final class ServeCommand implements Callable<Integer> {
           + age.toMillis() + "ms");
     }
     return new ConnectionAge(age, maxConnectionAgeGrace);
+  }
+
+  /** The KServe outputs to present, checked: some of logits and probabilities, each once. */
+  List<String> presentedOutputs() {
+    try {
+      return KServeModel.presented(kserveOutputs);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("--kserve-outputs: " + e.getMessage(), e);
+    }
   }
 
   private ServerLimits limits() {

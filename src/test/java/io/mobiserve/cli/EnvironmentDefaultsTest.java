@@ -58,6 +58,25 @@ class EnvironmentDefaultsTest {
   }
 
   @Test
+  void kserveOutputs_areBothByDefault_andOneFromTheFlagTheEnvironmentOrTheFile() throws IOException {
+    assertThat(parse(Map.of(), "serve").presentedOutputs()).containsExactly("logits", "probabilities");
+    assertThat(parse(Map.of(), "serve", "--kserve-outputs", "probabilities").presentedOutputs())
+        .containsExactly("probabilities");
+    assertThat(parse(Map.of("MOBISERVE_KSERVE_OUTPUTS", "probabilities"), "serve").presentedOutputs())
+        .containsExactly("probabilities");
+    assertThat(parse(Map.of(), "serve", "--config", config("kserve-outputs = logits\n").toString())
+        .presentedOutputs()).containsExactly("logits");
+    assertThat(parse(Map.of(), "serve", "--kserve-outputs", "probabilities,logits").presentedOutputs())
+        .containsExactly("logits", "probabilities");
+
+    assertThatThrownBy(() -> parse(Map.of(), "serve", "--kserve-outputs", "softmax").presentedOutputs())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("--kserve-outputs: unknown output 'softmax'; the outputs are 'logits' and 'probabilities'");
+    assertThatThrownBy(() -> parse(Map.of(), "serve", "--kserve-outputs", "logits,logits").presentedOutputs())
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("named twice");
+  }
+
+  @Test
   void precedence_flagThenEnvironmentThenConfigFileThenDefault() throws IOException {
     Path file = config("port = 9100\nmax-batch = 8\ninstances = 2\n");
 

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A real mobiserve server on a real Netty transport, on an ephemeral loopback port, with a client
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 public final class RunningServer implements AutoCloseable {
   private final ModelRuntime runtime;
   private final MobiserveServer server;
+  private final ModelEndpoint endpoint;
   private final ExecutorService handlers = Executors.newFixedThreadPool(4);
   private final ManagedChannel channel;
 
@@ -60,14 +62,31 @@ public final class RunningServer implements AutoCloseable {
     this(model, engines, config, limits, metrics, EngineHealth.unaccelerated(), "cpu: test", access);
   }
 
+  /**
+   * A plaintext server whose endpoint {@code endpoint} makes from the default one, as {@code serve} does with its
+   * front-end options ({@code --kserve-outputs}).
+   */
+  public RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits,
+      ServerMetrics metrics, UnaryOperator<ModelEndpoint> endpoint) throws Exception {
+    this(model, engines, config, limits, metrics, EngineHealth.unaccelerated(), "cpu: test",
+        MobiserveServer.Access.OPEN, endpoint);
+  }
+
   private RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits,
       ServerMetrics metrics, EngineHealth health, String backendReason, MobiserveServer.Access access)
       throws Exception {
+    this(model, engines, config, limits, metrics, health, backendReason, access, UnaryOperator.identity());
+  }
+
+  private RunningServer(ModelSpec model, EngineFactory engines, RuntimeConfig config, ServerLimits limits,
+      ServerMetrics metrics, EngineHealth health, String backendReason, MobiserveServer.Access access,
+      UnaryOperator<ModelEndpoint> endpoint) throws Exception {
     runtime = ModelRuntime.start(model, config, BackendChoice.of(engines, backendReason, health), metrics);
     runtime.warmUp();
     server = MobiserveServer.start(
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), limits, handlers, metrics, access);
-    server.serve(ModelEndpoint.of(runtime, limits));
+    this.endpoint = endpoint.apply(ModelEndpoint.of(runtime, limits));
+    server.serve(this.endpoint);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext()
         .maxInboundMessageSize(64 << 20)
@@ -98,6 +117,11 @@ public final class RunningServer implements AutoCloseable {
 
   public ModelRuntime runtime() {
     return runtime;
+  }
+
+  /** What the server serves: the runtime, its limits and how its front ends present it. */
+  public ModelEndpoint endpoint() {
+    return endpoint;
   }
 
   /** What {@code grpc.health.v1} says of {@code service} ("" for the server as a whole). */

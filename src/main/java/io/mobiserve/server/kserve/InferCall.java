@@ -21,7 +21,7 @@ public record InferCall(
   /**
    * One output to return.
    *
-   * @param name {@link KServeModel#LOGITS} or {@link KServeModel#PROBABILITIES}
+   * @param name {@link KServeModel#LOGITS} or {@link KServeModel#PROBABILITIES}, one of those the model presents
    * @param classification 0 for the tensor; k for its top k classes as "value:index:label" strings
    */
   public record RequestedOutput(String name, int classification) {}

@@ -196,7 +196,7 @@ final class InferRequestReader {
   private List<InferCall.RequestedOutput> outputs(ModelInferRequest request) throws StatusException {
     List<InferCall.RequestedOutput> outputs = new ArrayList<>();
     if (request.getOutputsCount() == 0) {
-      for (String name : KServeModel.OUTPUTS) {
+      for (String name : model.outputs()) {
         outputs.add(new InferCall.RequestedOutput(name, 0));
       }
       return outputs;
@@ -204,9 +204,9 @@ final class InferRequestReader {
     Set<String> seen = new HashSet<>();
     for (InferRequestedOutputTensor output : request.getOutputsList()) {
       String where = "output '" + output.getName() + "'";
-      if (!KServeModel.OUTPUTS.contains(output.getName())) {
-        throw invalid("unknown output '" + output.getName() + "'; the model's outputs are '" + KServeModel.LOGITS
-            + "' and '" + KServeModel.PROBABILITIES + "'");
+      // An output the server does not present (serve --kserve-outputs) is as unknown as any other name.
+      if (!model.outputs().contains(output.getName())) {
+        throw invalid("unknown output '" + output.getName() + "'; " + model.outputsDescription());
       }
       if (!seen.add(output.getName())) {
         throw invalid(where + " is requested more than once");

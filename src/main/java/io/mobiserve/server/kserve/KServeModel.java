@@ -13,29 +13,67 @@ import io.mobiserve.batching.BatchingConfig;
 import io.mobiserve.model.InputShape;
 import io.mobiserve.model.ModelSpec;
 import io.mobiserve.server.ModelEndpoint;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The served model as the Open Inference Protocol sees it: its name and only version, one image input
- * (FP32 {@code [N, 3, H, W]}, or BYTES {@code [N]} of encoded images) and two outputs, {@value #LOGITS}
- * and {@value #PROBABILITIES}, both FP32 {@code [N, classes]}. Immutable and thread-safe.
+ * (FP32 {@code [N, 3, H, W]}, or BYTES {@code [N]} of encoded images) and the outputs the server presents
+ * ({@code serve --kserve-outputs}, {@link ModelEndpoint#kserveOutputs()}): {@value #LOGITS} and {@value
+ * #PROBABILITIES}, both FP32 {@code [N, classes]}, or just one of them. Metadata, configuration and
+ * inference all show the same outputs; one left out is unknown to every call, as any other name is.
+ * Immutable and thread-safe.
  */
 public final class KServeModel {
   /** The only version served. */
   public static final String VERSION = "1";
   public static final String LOGITS = "logits";
   public static final String PROBABILITIES = "probabilities";
-  static final List<String> OUTPUTS = List.of(LOGITS, PROBABILITIES);
+  /** Every output the protocol can present, in the order it presents them. */
+  public static final List<String> OUTPUTS = List.of(LOGITS, PROBABILITIES);
 
   private final ModelEndpoint serving;
   private final ModelSpec spec;
   private final String name;
+  private final List<String> outputs;
 
   public KServeModel(ModelEndpoint serving) {
     this.serving = serving;
     this.spec = serving.pipeline().model();
     this.name = serving.info().getName();
+    this.outputs = serving.kserveOutputs();
+  }
+
+  /**
+   * The outputs to present, checked: some of {@link #OUTPUTS}, each named once, in {@link #OUTPUTS}' order
+   * whatever order they are named in.
+   *
+   * @throws IllegalArgumentException for none, an unknown name or one named twice, saying which
+   */
+  public static List<String> presented(Collection<String> names) {
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException("name at least one output: " + both());
+    }
+    Set<String> seen = new HashSet<>();
+    for (String output : names) {
+      if (!OUTPUTS.contains(output)) {
+        throw new IllegalArgumentException("unknown output '" + output + "'; the outputs are " + both());
+      }
+      if (!seen.add(output)) {
+        throw new IllegalArgumentException("output '" + output + "' is named twice");
+      }
+    }
+    List<String> ordered = new ArrayList<>(OUTPUTS);
+    ordered.retainAll(seen);
+    return List.copyOf(ordered);
+  }
+
+  private static String both() {
+    return "'" + LOGITS + "' and '" + PROBABILITIES + "'";
   }
 
   public ModelEndpoint serving() {
@@ -56,6 +94,19 @@ public final class KServeModel {
 
   public int classes() {
     return spec.classes();
+  }
+
+  /** The outputs presented, in the order metadata lists them and a request without outputs gets them. */
+  public List<String> outputs() {
+    return outputs;
+  }
+
+  /** How a refusal names what may be asked for: "the model's outputs are ..." or "the model's only output is ...". */
+  String outputsDescription() {
+    if (outputs.size() == 1) {
+      return "the model's only output is '" + outputs.get(0) + "'";
+    }
+    return "the model's outputs are '" + String.join("' and '", outputs) + "'";
   }
 
   /** The most images one request may carry (--max-images-per-request): Triton's max_batch_size. */
@@ -101,7 +152,7 @@ public final class KServeModel {
         .setPlatform(platform())
         .addInputs(TensorMetadata.newBuilder().setName(inputName()).setDatatype(Datatype.FP32)
             .addAllShape(inputShape()));
-    for (String output : OUTPUTS) {
+    for (String output : outputs) {
       metadata.addOutputs(TensorMetadata.newBuilder().setName(output).setDatatype(Datatype.FP32)
           .addShape(-1).addShape(classes()));
     }
@@ -124,7 +175,7 @@ public final class KServeModel {
         .setDynamicBatching(ModelDynamicBatching.newBuilder()
             .addAllPreferredBatchSize(batching.preferredBatchSizes())
             .setMaxQueueDelayMicroseconds(TimeUnit.NANOSECONDS.toMicros(batching.maxQueueDelayNanos())));
-    for (String output : OUTPUTS) {
+    for (String output : outputs) {
       ModelOutput.Builder out = ModelOutput.newBuilder().setName(output).setDataType(DataType.TYPE_FP32)
           .addDims(classes());
       if (spec.labels().isPresent()) {
