@@ -2,6 +2,10 @@ package io.mobiserve.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -15,6 +19,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Each failure of the core answered with the status a client acts on, the same for every front end. */
 class StatusMapperTest {
@@ -47,14 +52,32 @@ class StatusMapperTest {
         Map.entry(new IllegalStateException("bug"),
             Status.INTERNAL.withDescription("internal error: IllegalStateException")));
 
-    expected.forEach((failure, status) -> {
-      for (Throwable wrapped : new Throwable[] {failure, new CompletionException(failure),
-          new CompletionException(new ExecutionException(failure))}) {
-        Status answer = StatusMapper.toStatus(wrapped);
-        assertThat(answer.getCode()).as("%s", wrapped).isEqualTo(status.getCode());
-        assertThat(answer.getDescription()).as("%s", wrapped).isEqualTo(status.getDescription());
-        assertThat(answer.getCode().name()).isEqualTo(CallFailure.of(wrapped).code().name());
-      }
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    Logger logger = (Logger) LoggerFactory.getLogger(CallFailure.class);
+    log.start();
+    logger.addAppender(log);
+    logger.setAdditive(false); // the stack traces logged on purpose stay out of the build's output
+    try {
+      expected.forEach((failure, status) -> {
+        for (Throwable wrapped : new Throwable[] {failure, new CompletionException(failure),
+            new CompletionException(new ExecutionException(failure))}) {
+          Status answer = StatusMapper.toStatus(wrapped);
+          assertThat(answer.getCode()).as("%s", wrapped).isEqualTo(status.getCode());
+          assertThat(answer.getDescription()).as("%s", wrapped).isEqualTo(status.getDescription());
+        }
+      });
+    } finally {
+      logger.setAdditive(true);
+      logger.detachAppender(log);
+    }
+
+    // Only the server's own faults are logged, with their stack traces: once per call.
+    assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactlyInAnyOrder("unexpected failure", "unexpected failure", "unexpected failure",
+            "out of memory serving a call", "out of memory serving a call", "out of memory serving a call");
+    assertThat(log.list).allSatisfy(event -> {
+      assertThat(event.getLevel()).isEqualTo(Level.ERROR);
+      assertThat(event.getThrowableProxy()).isNotNull();
     });
   }
 
