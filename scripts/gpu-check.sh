@@ -125,9 +125,11 @@ else
 fi
 
 # 3. Every test, the GPU suite included, with skips turned into failures; then a verdict per check.
+suite_skipped=""
 if [[ $maven -eq 1 ]]; then
   if ! command -v java >/dev/null; then
-    record suite SKIPPED "no java on the PATH (Java 17 is needed)"
+    suite_skipped="no java on the PATH (Java 17 is needed)"
+    record suite SKIPPED "$suite_skipped"
   else
     ./mvnw -B -Pgpu verify -Dcuda.home="$cuda_home" -Dmobiserve.gpu.required=true >"$out/maven.log" 2>&1
     status=$?
@@ -139,7 +141,11 @@ if [[ $maven -eq 1 ]]; then
     fi
   fi
 fi
-if [[ $maven -eq 0 ]] || command -v java >/dev/null; then
+if [[ -n "$suite_skipped" ]]; then # each check the suite would have given a verdict on, and why it has none
+  for check in parity fp16-parity preprocessing cache-reuse failover; do
+    record "$check" SKIPPED "the suite did not run: $suite_skipped"
+  done
+else
   suite_check parity 'TensorRtParityGpuTest FP32' 'TensorRtParityGpuTest#fp32_'
   suite_check fp16-parity 'TensorRtParityGpuTest FP16' 'TensorRtParityGpuTest#fp16_'
   suite_check preprocessing 'TensorRtFramesGpuTest: inferFrames vs ORT' GpuPreprocessParityGpuTest TensorRtFramesGpuTest

@@ -62,6 +62,17 @@ class ArchitectureTest {
         .check(classes);
   }
 
+  /**
+   * The bench measures the server from outside, over gRPC, or the runtime in process: never through the
+   * server's classes (a failure's status code comes from pipeline.CallFailure, as the server's does).
+   */
+  @Test
+  void theBenchDoesNotReachIntoTheServer() {
+    noClasses().that().resideInAPackage("io.mobiserve.bench..")
+        .should().dependOnClassesThat().resideInAPackage("io.mobiserve.server..")
+        .check(classes);
+  }
+
   @Test
   void eachCoreLayerDependsOnlyOnTheLayersBelowIt() {
     noClasses().that().resideInAnyPackage("..pipeline..", "..batching..", "..engine..", "..preprocess..", "..model..")

@@ -1,13 +1,12 @@
 package io.mobiserve.bench;
 
 import io.mobiserve.batching.Priority;
-import io.mobiserve.batching.SchedulingException;
 import io.mobiserve.model.ChannelOrder;
+import io.mobiserve.pipeline.CallFailure;
 import io.mobiserve.pipeline.CallScope;
 import io.mobiserve.pipeline.ClassificationPipeline;
 import io.mobiserve.pipeline.ImageClassification;
 import io.mobiserve.preprocess.ImageInput;
-import io.mobiserve.server.StatusMapper;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,13 +71,14 @@ public final class InProcessTarget implements LoadTarget {
     return Outcome.success(completed, preprocess, queue, inference);
   }
 
-  /** The gRPC status the server would have answered with, so that both targets count errors alike. */
+  /**
+   * The failure under the gRPC status code the server would have answered with ({@link CallFailure}, which
+   * the server's StatusMapper answers with too), so that both targets count errors alike.
+   */
   private static Outcome failed(Throwable failure) {
-    Throwable cause = StatusMapper.unwrap(failure);
-    long retryAfter = cause instanceof SchedulingException e && e.retryAfterMillis().isPresent()
-        ? TimeUnit.MILLISECONDS.toNanos(e.retryAfterMillis().getAsLong()) : 0;
-    return Outcome.refusal(StatusMapper.toStatus(cause).getCode().name(), String.valueOf(cause.getMessage()),
-        retryAfter);
+    Throwable cause = CallFailure.unwrap(failure);
+    long retryAfter = TimeUnit.MILLISECONDS.toNanos(CallFailure.retryAfterMillis(cause).orElse(0));
+    return Outcome.refusal(CallFailure.of(cause).code().name(), String.valueOf(cause.getMessage()), retryAfter);
   }
 
   private static ImageInput input(BenchImage image) {

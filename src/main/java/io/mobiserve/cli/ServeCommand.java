@@ -136,9 +136,12 @@ final class ServeCommand implements Callable<Integer> {
     ServerCredentials credentials = security.credentials(files);
     MobiserveServer.Access access = security.access(files);
     HttpTls httpTls = httpPort == null ? null : security.httpTls(files);
+    // The batch sizes as asked for: the runtime decides the ones it uses (a model's fixed batch lowers them)
+    // and logs them in its "batching:" line.
     log.info("config host={} port={} http_port={} kserve_outputs={} metrics_port={} model={} backend={} fallback={}"
             + " gpu={} precision={} instances={} threads_per_instance={} memory_budget_mb={}"
-            + " max_batch={} preferred_batch={} max_queue_delay_us={} max_queue={} max_images_per_request={}"
+            + " requested_max_batch={} requested_preferred_batch={} max_queue_delay_us={} max_queue={}"
+            + " max_images_per_request={}"
             + " max_image_bytes={} max_pixels={} max_message_bytes={} max_connection_age={} shutdown_grace_s={}",
         host, port, httpPort == null ? "off" : httpPort, String.join(",", outputs),
         metricsPort == null ? "off" : metricsPort, model.name(),

@@ -4,22 +4,14 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
-import io.mobiserve.batching.SchedulingException;
-import io.mobiserve.engine.EngineException;
-import io.mobiserve.pipeline.ImageRejectedException;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.mobiserve.pipeline.CallFailure;
 
 /**
- * Maps what went wrong in the pipeline to the gRPC status a client acts on. Never answers UNKNOWN; INTERNAL
- * only for a fault of the server's, never for a client's input.
+ * Maps what went wrong in the pipeline to the gRPC status a client acts on: the code and description
+ * {@link CallFailure} decides (never UNKNOWN; INTERNAL only for a fault of the server's, never for a
+ * client's input), or the status a gRPC failure already carries.
  */
 public final class StatusMapper {
-  private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
-
   private StatusMapper() {}
 
   public static Status toStatus(Throwable failure) {
@@ -30,31 +22,12 @@ public final class StatusMapper {
     if (cause instanceof StatusRuntimeException e) {
       return e.getStatus();
     }
-    if (cause instanceof ImageRejectedException e) {
-      return Status.INVALID_ARGUMENT.withDescription(e.getMessage());
-    }
-    if (cause instanceof SchedulingException e) {
-      return switch (e.reason()) {
-        case QUEUE_FULL, MEMORY_FULL, OVERLOADED -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
-        case TOO_LARGE -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
-        case SHUT_DOWN -> Status.UNAVAILABLE.withDescription(e.getMessage());
-        case DEADLINE_EXPIRED -> Status.DEADLINE_EXCEEDED.withDescription(e.getMessage());
-        case CANCELLED -> Status.CANCELLED.withDescription(e.getMessage());
-      };
-    }
-    if (cause instanceof EngineException e) {
-      return Status.INTERNAL.withDescription("inference failed: " + e.getMessage());
-    }
-    if (cause instanceof CancellationException) {
-      return Status.CANCELLED.withDescription("the call was cancelled");
-    }
-    if (cause instanceof OutOfMemoryError) {
-      // Transient: the server ran short of memory for this call; others may succeed, a retry may too.
-      log.error("out of memory serving a call", cause);
-      return Status.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this call; retry later");
-    }
-    log.error("unexpected failure", cause);
-    return Status.INTERNAL.withDescription("internal error: " + cause.getClass().getSimpleName());
+    return toStatus(CallFailure.of(cause));
+  }
+
+  /** The gRPC status of a core failure: the code of the same name, with its description. */
+  static Status toStatus(CallFailure failure) {
+    return Status.fromCode(Status.Code.valueOf(failure.code().name())).withDescription(failure.description());
   }
 
   /**
@@ -64,9 +37,8 @@ public final class StatusMapper {
   public static StatusException toException(Throwable failure) {
     Status status = toStatus(failure);
     Metadata trailers = new Metadata();
-    if (unwrap(failure) instanceof SchedulingException e && e.retryAfterMillis().isPresent()) {
-      trailers.put(RETRY_PUSHBACK_KEY, Long.toString(e.retryAfterMillis().getAsLong()));
-    }
+    CallFailure.retryAfterMillis(failure)
+        .ifPresent(millis -> trailers.put(RETRY_PUSHBACK_KEY, Long.toString(millis)));
     return status.asException(trailers);
   }
 
@@ -77,10 +49,6 @@ public final class StatusMapper {
 
   /** The cause inside CompletionException and ExecutionException wrappers. */
   public static Throwable unwrap(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return CallFailure.unwrap(failure);
   }
 }

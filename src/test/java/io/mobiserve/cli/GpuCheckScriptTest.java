@@ -2,9 +2,11 @@ package io.mobiserve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,11 +118,66 @@ class GpuCheckScriptTest {
     assertThat(run.output).containsPattern("\\n  cache-reuse +SKIPPED ");
   }
 
+  @Test
+  void withoutJava_everyCheckTheSuiteGivesIsSkipped_sayingWhy(@TempDir Path bin) throws Exception {
+    writeReports(null); // reports of an earlier run must not stand in for a suite that did not run
+
+    ProcessBuilder builder = new ProcessBuilder("bash", SCRIPT.toString(), "--no-kernels", "--no-trtexec",
+        "--reports", reports.toString());
+    builder.environment().put("PATH", pathWithout("java", bin));
+    builder.environment().remove("JAVA_HOME"); // nor a Maven run that could find one
+    Run run;
+    try {
+      run = run(builder);
+    } finally {
+      deleteLinks(bin); // before JUnit's clean-up, which warns about every link to outside its directory
+    }
+
+    assertThat(run.exit).as(run.output).isEqualTo(77);
+    assertThat(run.output).containsPattern("\\n  suite +SKIPPED +no java on the PATH");
+    for (String check : List.of("parity", "fp16-parity", "preprocessing", "cache-reuse", "failover")) {
+      assertThat(run.output)
+          .containsPattern("\\n  " + check + " +SKIPPED +the suite did not run: no java on the PATH");
+    }
+    assertThat(run.output).doesNotContain("FAILED");
+  }
+
+  /** A PATH of one directory, {@code bin}, linking to every command of this PATH but {@code command}. */
+  private static String pathWithout(String command, Path bin) throws IOException {
+    for (String dir : System.getenv("PATH").split(File.pathSeparator)) {
+      if (dir.isEmpty() || !Files.isDirectory(Path.of(dir))) {
+        continue;
+      }
+      try (Stream<Path> files = Files.list(Path.of(dir))) {
+        for (Path file : (Iterable<Path>) files::iterator) {
+          Path link = bin.resolve(file.getFileName().toString());
+          if (!file.getFileName().toString().equals(command) && Files.isExecutable(file) && !Files.isDirectory(file)
+              && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(link, file.toAbsolutePath());
+          }
+        }
+      }
+    }
+    return bin.toString();
+  }
+
+  private static void deleteLinks(Path bin) throws IOException {
+    try (Stream<Path> links = Files.list(bin)) {
+      for (Path link : (Iterable<Path>) links::iterator) {
+        Files.delete(link);
+      }
+    }
+  }
+
   private record Run(int exit, String output) {}
 
   private Run check() throws Exception {
-    Process process = new ProcessBuilder("bash", SCRIPT.toString(), "--no-kernels", "--no-maven", "--no-trtexec",
-        "--reports", reports.toString()).redirectErrorStream(true).start();
+    return run(new ProcessBuilder("bash", SCRIPT.toString(), "--no-kernels", "--no-maven", "--no-trtexec",
+        "--reports", reports.toString()));
+  }
+
+  private static Run run(ProcessBuilder builder) throws Exception {
+    Process process = builder.redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return new Run(process.exitValue(), output);

@@ -49,7 +49,8 @@ final class DeserializedEngine {
    * before anything keeps it. The caller has set the CUDA device.
    *
    * @throws EngineException when TensorRT rejects the plan (e.g. built by another TensorRT version) or it
-   *     does not match the model (then the engine's memory leaks, and a warning says so)
+   *     does not match the model or its I/O cannot be read (then the engine's memory leaks, and a warning
+   *     says so)
    */
   static DeserializedEngine deserialize(byte[] plan, ModelSpec spec, BatchProfile profile, PrecisionChoice precision,
       int acceptedBatch, int deviceIndex) throws EngineException {

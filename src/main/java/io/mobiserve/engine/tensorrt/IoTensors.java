@@ -37,19 +37,28 @@ final class IoTensors {
   record Binding(String inputName, String outputName) {}
 
   /**
-   * {@link #validate} for a deserialized engine, read through the engine's own I/O queries. A mismatch is
-   * logged as a leak before it is thrown: a deserialized engine (its weights in GPU memory) cannot be freed
-   * from Java, so a plan that fails here stays allocated until the process exits.
+   * {@link #validate} for a deserialized engine, read through the engine's own I/O queries. A mismatch, or a
+   * query that throws (a {@link RuntimeException} from the bindings), refuses the plan with an
+   * {@link EngineException} and is logged as a leak before it is thrown: a deserialized engine (its weights
+   * in GPU memory) cannot be freed from Java, so a plan that fails here stays allocated until the process
+   * exits.
    */
   static Binding validateOrReportLeak(Supplier<List<IoTensor>> engineTensors, ModelSpec model, BatchProfile profile)
       throws EngineException {
     try {
       return validate(engineTensors.get(), model, profile);
     } catch (EngineException e) {
-      LOG.warn("discarding a TensorRT engine for {} that does not match the model; its GPU memory stays allocated "
-          + "until the process exits (TensorRT engines cannot be freed from Java): {}", model.name(), e.getMessage());
-      throw e;
+      throw reportLeak(model, "that does not match the model", e);
+    } catch (RuntimeException e) {
+      throw reportLeak(model, "whose I/O tensors cannot be read", new EngineException(
+          "cannot read the I/O tensors of the TensorRT engine for " + model.name() + ": " + e, e));
     }
+  }
+
+  private static EngineException reportLeak(ModelSpec model, String why, EngineException e) {
+    LOG.warn("discarding a TensorRT engine for {} {}; its GPU memory stays allocated until the process exits "
+        + "(TensorRT engines cannot be freed from Java): {}", model.name(), why, e.getMessage());
+    return e;
   }
 
   static Binding validate(List<IoTensor> tensors, ModelSpec model, BatchProfile profile) throws EngineException {

@@ -113,6 +113,32 @@ class EngineChecksTest {
   }
 
   @Test
+  void ioTensors_ofADeserializedEngineWhoseQueriesThrow_areReportedAsALeakAndRefused() {
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    Logger logger = (Logger) LoggerFactory.getLogger(IoTensors.class);
+    IllegalStateException broken = new IllegalStateException("getTensorShape: null tensor name");
+    log.start();
+    logger.addAppender(log);
+    try {
+      assertThatThrownBy(() -> IoTensors.validateOrReportLeak(() -> {
+        throw broken;
+      }, spec, dynamic))
+          .isInstanceOf(EngineException.class)
+          .hasMessageContaining("cannot read the I/O tensors of the TensorRT engine for " + spec.name())
+          .hasMessageContaining("getTensorShape: null tensor name")
+          .hasCause(broken);
+    } finally {
+      logger.detachAppender(log);
+    }
+
+    assertThat(log.list).singleElement().satisfies(event -> {
+      assertThat(event.getLevel()).isEqualTo(Level.WARN);
+      assertThat(event.getFormattedMessage()).contains("GPU memory stays allocated until the process exits")
+          .contains("cannot read the I/O tensors").contains("getTensorShape: null tensor name");
+    });
+  }
+
+  @Test
   void ioTensors_ofADeserializedEngineThatMatches_bindQuietly() throws EngineException {
     assertThat(IoTensors.validateOrReportLeak(() -> List.of(
         new IoTensor(spec.inputName(), true, new long[] {-1, 3, 32, 32}, "kFLOAT"),
