@@ -206,7 +206,7 @@ function rawImage(pixels, width, height, order = 'BGR', id = '') {
   };
 }
 
-/** A ClassifyStream message carrying one frame; give `policy` ('block' or 'latest') on the first. */
+/** A ClassifyStreamRequest carrying one frame; give `policy` ('block' or 'latest') on the first. */
 function frameRequest(image, frameId, { captureTimeUs = nowUs(), topK = 0, policy, maxPendingFrames = 0 } = {}) {
   const request = { images: [image], topK, frameId, captureTimeUs };
   if (policy) {
@@ -216,6 +216,23 @@ function frameRequest(image, frameId, { captureTimeUs = nowUs(), topK = 0, polic
     };
   }
   return request;
+}
+
+const FRAME_STATUSES = ['FRAME_STATUS_OK', 'FRAME_STATUS_DROPPED', 'FRAME_STATUS_ERROR'];
+
+/**
+ * What is wrong with a ClassifyStreamResponse that answers a frame (not the summary message) by the proto's
+ * contract, or null. The server never answers a frame with FRAME_STATUS_UNSPECIFIED: only the stream's last
+ * message, the one with the StreamSummary, has no status. (A status newer than this proto arrives as its number.)
+ */
+function frameViolation(response) {
+  if (response.status === 'FRAME_STATUS_UNSPECIFIED') {
+    return `frame ${response.frameId} answered with no status (FRAME_STATUS_UNSPECIFIED)`;
+  }
+  if (!FRAME_STATUSES.includes(response.status)) {
+    return `frame ${response.frameId} answered with an unknown status ${response.status}`;
+  }
+  return null;
 }
 
 function nowUs() {
@@ -237,6 +254,6 @@ function percentile(values, p) {
 
 module.exports = {
   grpc, api, PROTO_DIR, createClient, classify, getModelInfo, encodedImage, rawImage, frameRequest,
-  nowUs, describeError, percentile, roundRobin, resolveToken, readTokenFile, ConfigurationError,
+  frameViolation, nowUs, describeError, percentile, roundRobin, resolveToken, readTokenFile, ConfigurationError,
   CONNECTION_OPTIONS, CONNECTION_USAGE, connectionFromArgs, TOKEN_VARIABLE, TOKEN_FILE_VARIABLE,
 };

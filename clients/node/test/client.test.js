@@ -1,7 +1,7 @@
 'use strict';
-// The Node examples and library against a live server this file starts.
-// The stream tests also check the stream contract of the proto (frame_id/capture_time_us echo, the
-// final StreamSummary).
+// The Node command lines and library against a live server this file starts. The stream tests also check the
+// stream contract of the proto (one ClassifyStreamResponse per ClassifyStreamRequest echoing
+// frame_id/capture_time_us, each with a real FrameStatus, then the final StreamSummary).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -139,4 +139,40 @@ test('ClassifyStream echoes frame_id and capture_time_us, then sends a StreamSum
   assert.ok(summary, 'the last message carries the summary');
   assert.equal(summary.framesReceived, sent.length);
   assert.equal(summary.framesClassified + summary.framesDropped, sent.length);
+});
+
+/** Sends `requests` on one ClassifyStream; resolves with every response, the summary message last. */
+function streamRequests(requests) {
+  const call = client.classifyStream();
+  const responses = [];
+  const done = new Promise((resolve, reject) => {
+    call.on('data', (r) => responses.push(r));
+    call.on('end', () => resolve(responses));
+    call.on('error', reject);
+  });
+  for (const request of requests) call.write(request);
+  call.end();
+  return done;
+}
+
+test('ClassifyStream answers every frame with a real status: OK for good frames, ERROR for a truncated PNG', async () => {
+  const png = fs.readFileSync(path.join(HELDOUT, '0000_2.png'));
+  const frames = [
+    ms.rawImage(Buffer.alloc(64 * 48 * 3, 128), 64, 48),
+    ms.encodedImage(png.subarray(0, png.length >> 1)),
+    ms.encodedImage(png),
+  ];
+  const responses = await streamRequests(frames.map((image, i) => ms.frameRequest(image, i, { policy: i === 0 ? 'block' : undefined })));
+  assert.equal(responses.length, frames.length + 1);
+  const answered = responses.slice(0, -1);
+  for (const r of answered) assert.equal(ms.frameViolation(r), null, JSON.stringify(r.status));
+  assert.deepEqual(answered.map((r) => r.status), ['FRAME_STATUS_OK', 'FRAME_STATUS_ERROR', 'FRAME_STATUS_OK']);
+  assert.deepEqual(answered.map((r) => r.frameId), [0, 1, 2]);
+  assert.match(answered[1].error, /^image 0: /);
+  assert.equal(answered[1].results.length, 0);
+  assert.equal(answered[2].results[0].classes[0].label, '2');
+  // Only the last message, the summary, has no status.
+  const last = responses.at(-1);
+  assert.equal(last.status, 'FRAME_STATUS_UNSPECIFIED');
+  assert.deepEqual([last.summary.framesReceived, last.summary.framesClassified, last.summary.framesFailed], [3, 2, 1]);
 });
