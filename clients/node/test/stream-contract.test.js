@@ -1,7 +1,7 @@
 'use strict';
 // The client's side of ClassifyStream's contract, without mobiserve: stream.js against a stand-in ClassifyService
-// (grpc-js, in this process) that answers frames the way a test tells it to, and the ClassifyStream messages the
-// loaded proto names.
+// (grpc-js, in this process) that answers frames the way a test tells it to, the ClassifyStream messages the loaded
+// proto names, and parsing the KServe classification extension's strings.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -87,4 +87,10 @@ test('stream.js exits 1 when a frame is answered with no status (FRAME_STATUS_UN
   } finally {
     await server.stop();
   }
+});
+
+test('parseClassification reads "value:index[:label]", a label keeping its colons', () => {
+  assert.deepEqual(ms.parseClassification('0.918700:3'), { score: 0.9187, index: 3, label: '' });
+  assert.deepEqual(ms.parseClassification(Buffer.from('0.000012:10:a:b')), { score: 0.000012, index: 10, label: 'a:b' });
+  assert.throws(() => ms.parseClassification('nonsense'), /not a classification string/);
 });
