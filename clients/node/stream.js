@@ -2,11 +2,11 @@
 'use strict';
 // node stream.js --target HOST:PORT [--frames 90] [--fps 30] [--policy block|latest] [--size 640x480]
 //                [--tls --tls-ca ... --token ...] (the connection's options are createClient's)
-// Opens ClassifyStream, sends generated raw BGR frames (a moving colour gradient) paced at --fps by the
-// wall clock, reads the results as they come and prints one line per frame (frame, top label, score,
-// latency from capture to result), then the server's StreamSummary and the client's latency percentiles.
-// Exit code 1 on a gRPC error or when the stream breaks the proto's contract (a response out of order, a
-// frame unanswered, no summary).
+// Opens ClassifyStream, sends generated raw BGR frames (a moving colour gradient) as ClassifyStreamRequests
+// paced at --fps by the wall clock, reads the ClassifyStreamResponses as they come and prints one line per frame
+// (frame, top label, score, latency from capture to result), then the server's StreamSummary and the client's
+// latency percentiles. Exit code 1 on a gRPC error or when the stream breaks the proto's contract (a response
+// out of order, a frame answered with no status (FRAME_STATUS_UNSPECIFIED), a frame unanswered, no summary).
 
 const { parseArgs } = require('node:util');
 const ms = require('./lib/mobiserve');
@@ -72,9 +72,11 @@ async function main() {
     call.on('data', (response) => {
       const receivedUs = ms.nowUs();
       if (response.summary) {
+        if (summary) violations.push('a second StreamSummary message');
         summary = response.summary;
         return;
       }
+      if (summary) violations.push(`frame ${response.frameId} answered after the StreamSummary`);
       const expected = pending.shift();
       if (!expected) {
         violations.push(`a response (frame_id ${response.frameId}) for no frame sent`);
@@ -82,9 +84,11 @@ async function main() {
         violations.push(`response ${answered}: frame_id ${response.frameId} capture_time_us ${response.captureTimeUs}, `
           + `expected frame_id ${expected[0]} capture_time_us ${expected[1]}`);
       }
+      const violation = ms.frameViolation(response);
+      if (violation) violations.push(violation);
       answered++;
       const latencyMs = expected ? (receivedUs - expected[1]) / 1000 : null;
-      const status = response.status.replace('FRAME_STATUS_', '');
+      const status = String(response.status).replace('FRAME_STATUS_', '');
       counts[status] = (counts[status] || 0) + 1;
       const id = String(response.frameId).padEnd(6);
       if (status === 'OK') {
@@ -94,8 +98,10 @@ async function main() {
         console.log(`${id} ${label.padEnd(24)} ${(top ? top.probability : 0).toFixed(4)} ${ms1(latencyMs).padStart(8)} ms`);
       } else if (status === 'DROPPED') {
         console.log(`${id} DROPPED ${ms1(latencyMs).padStart(8)} ms`);
+      } else if (status === 'ERROR') {
+        console.log(`${id} ERROR ${response.error}`);
       } else {
-        console.log(`${id} ${status} ${response.error}`);
+        console.log(`${id} ${status} (not a frame status)`);
       }
     });
     call.on('end', () => resolve(null));

@@ -1,7 +1,8 @@
 'use strict';
-// mobiserve's ClassifyService for Node: the proto is loaded at run time with @grpc/proto-loader, and called
-// with @grpc/grpc-js. The proto comes from MOBISERVE_PROTO_DIR, else the package's own proto/ (an installed
-// package: `npm pack` copies it in), else the repository's proto/ (a clone).
+// mobiserve's ClassifyService for Node, and its KServe v2 (Open Inference Protocol) service
+// inference.GRPCInferenceService: the protos are loaded at run time with @grpc/proto-loader, and called with
+// @grpc/grpc-js. They come from MOBISERVE_PROTO_DIR, else the package's own proto/ (an installed package:
+// `npm pack` copies them in), else the repository's proto/ (a clone).
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,17 +14,27 @@ const PROTO_DIR = process.env.MOBISERVE_PROTO_DIR
   || (fs.existsSync(path.join(PACKAGED_PROTO_DIR, 'mobiserve', 'v1', 'classify.proto'))
     ? PACKAGED_PROTO_DIR : path.resolve(__dirname, '..', '..', '..', 'proto'));
 const PROTO_FILE = 'mobiserve/v1/classify.proto';
+const INFERENCE_PROTO_FILE = 'inference/grpc_service.proto';
 
 // camelCase field names (frameId, captureTimeUs), int64/uint64 as JavaScript numbers (frame ids and
 // microsecond timestamps stay far below 2^53), enums as their names, unset fields as their defaults.
-const definition = protoLoader.loadSync(PROTO_FILE, {
+const LOADER_OPTIONS = {
   includeDirs: [PROTO_DIR],
   longs: Number,
   enums: String,
   defaults: true,
   oneofs: true,
-});
-const api = grpc.loadPackageDefinition(definition).mobiserve.v1;
+};
+const api = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS)).mobiserve.v1;
+
+let inferenceApi = null;
+/** The KServe v2 package `inference`, loaded on first use (a MOBISERVE_PROTO_DIR may hold classify.proto only). */
+function inference() {
+  if (!inferenceApi) {
+    inferenceApi = grpc.loadPackageDefinition(protoLoader.loadSync(INFERENCE_PROTO_FILE, LOADER_OPTIONS)).inference;
+  }
+  return inferenceApi;
+}
 
 const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': 64 << 20,
@@ -49,13 +60,21 @@ function roundRobin(target) {
  *   serverName  the name to check the server's certificate against instead of the target's host
  *   token       sent as `authorization: Bearer TOKEN` on every call: call credentials over TLS, and over
  *               plaintext (where grpc-js refuses call credentials) an interceptor adding it to each call's metadata
+ *   channel     another client's channel (`client.getChannel()`, made with the same options) to share instead of
+ *               opening one; closing either client closes it
  * A `host:port` target keeps one connection to one server (pick_first); `dns:///name:port` (every address of
  * the name, such as a Kubernetes headless Service) and `ipv4:a:p,b:q` get round_robin: a connection to each
  * server, each call to the next. A stream is one call and stays on the server it began on.
  * Throws ConfigurationError for a setting that cannot be used (a file that cannot be read, a certificate
  * without its key).
  */
-function createClient(target, { tls = false, ca, cert, key, serverName, token } = {}) {
+function createClient(target, options = {}) {
+  const { credentials, channelOptions } = connection(target, options);
+  return new api.ClassifyService(target, credentials, channelOptions);
+}
+
+/** The channel credentials and client options createClient's `options` ask for. */
+function connection(target, { tls = false, ca, cert, key, serverName, token, channel } = {}) {
   const usesTls = Boolean(tls) || ca != null || cert != null || key != null;
   if ((cert == null) !== (key == null)) {
     throw new ConfigurationError(cert == null ? '--tls-key needs --tls-cert (the certificate it belongs to)'
@@ -81,7 +100,8 @@ function createClient(target, { tls = false, ca, cert, key, serverName, token } 
     credentials = grpc.credentials.createInsecure();
     if (token) options.interceptors = [authorizationInterceptor(token)];
   }
-  return new api.ClassifyService(target, credentials, options);
+  if (channel) options.channelOverride = channel;
+  return { credentials, channelOptions: options };
 }
 
 function authorization(token) {
@@ -193,6 +213,99 @@ function getModelInfo(client, timeoutSeconds = 30) {
   return unary(client, 'getModelInfo', {}, timeoutSeconds);
 }
 
+// --- KServe v2 (Open Inference Protocol) ---
+
+/**
+ * A client of the server's KServe v2 service, inference.GRPCInferenceService, which mobiserve serves on the same
+ * port as ClassifyService. `options` are createClient's (TLS, mutual TLS, token, round-robin targets, `channel`),
+ * plus `timeoutSeconds` (default 30), each call's deadline.
+ */
+function createKServeClient(target, options = {}) {
+  const { credentials, channelOptions } = connection(target, options);
+  return new KServeClient(new (inference().GRPCInferenceService)(target, credentials, channelOptions),
+    options.timeoutSeconds);
+}
+
+/** One "value:index[:label]" string of the classification extension: { score, index, label } ('' without one). */
+function parseClassification(text) {
+  const s = String(text);
+  const first = s.indexOf(':');
+  const second = first < 0 ? -1 : s.indexOf(':', first + 1);
+  if (first < 0) throw new Error(`not a classification string: ${JSON.stringify(s)}`);
+  return {
+    score: Number(s.slice(0, first)),
+    index: Number(second < 0 ? s.slice(first + 1) : s.slice(first + 1, second)),
+    label: second < 0 ? '' : s.slice(second + 1),
+  };
+}
+
+/**
+ * Health, metadata and classification through KServe v2; made by createKServeClient. Every call returns a promise
+ * that rejects with a grpc-js error (err.code: NOT_FOUND for a model that is not served, INVALID_ARGUMENT for a
+ * bad image, naming it).
+ */
+class KServeClient {
+  constructor(stub, timeoutSeconds = 30) {
+    /** The grpc-js client of inference.GRPCInferenceService, for the calls not wrapped here. */
+    this.stub = stub;
+    this.timeoutSeconds = timeoutSeconds;
+    this.inputNames = new Map();
+  }
+
+  close() {
+    this.stub.close();
+  }
+
+  getChannel() {
+    return this.stub.getChannel();
+  }
+
+  /** ServerReady: true once the model is loaded and warm, false again when the server begins to shut down. */
+  async serverReady() {
+    return (await unary(this.stub, 'serverReady', {}, this.timeoutSeconds)).ready;
+  }
+
+  /** ModelMetadata: the model's name, versions, platform, inputs and outputs ({ name, datatype, shape }). */
+  modelMetadata(model, version = '') {
+    return unary(this.stub, 'modelMetadata', { name: model, version }, this.timeoutSeconds);
+  }
+
+  /** ModelInfer with a request as the proto has it (camelCase fields). */
+  modelInfer(request, timeoutSeconds = this.timeoutSeconds) {
+    return unary(this.stub, 'modelInfer', request, timeoutSeconds);
+  }
+
+  /**
+   * Classifies encoded images (JPEG or PNG files: Buffers, or their paths) in one ModelInfer: the model's input
+   * as BYTES [N], and `output` (default 'probabilities', the softmax Classify reports) requested with the
+   * classification parameter `topK`. Resolves with each image's classes, highest first: [{ score, index, label }].
+   * The input's name comes from ModelMetadata, asked once per model.
+   */
+  async infer(model, images, topK = 5, { output = 'probabilities', version = '', id = '', timeoutSeconds } = {}) {
+    const data = images.map((image) => (typeof image === 'string' ? fs.readFileSync(image) : Buffer.from(image)));
+    const key = `${model}\0${version}`;
+    if (!this.inputNames.has(key)) {
+      this.inputNames.set(key, (await this.modelMetadata(model, version)).inputs[0].name);
+    }
+    const response = await this.modelInfer({
+      modelName: model,
+      modelVersion: version,
+      id,
+      inputs: [{ name: this.inputNames.get(key), datatype: 'BYTES', shape: [data.length], contents: { bytesContents: data } }],
+      outputs: [{ name: output, parameters: { classification: { int64Param: topK } } }],
+    }, timeoutSeconds);
+    const tensor = response.outputs.find((o) => o.name === output);
+    if (!tensor) throw new Error(`ModelInfer answered without the output '${output}'`);
+    const strings = tensor.contents ? tensor.contents.bytesContents : [];
+    const k = tensor.shape.length === 2 ? tensor.shape[1] : topK;
+    if (tensor.datatype !== 'BYTES' || strings.length !== data.length * k) {
+      throw new Error(`ModelInfer answered '${output}' as ${tensor.datatype} [${tensor.shape}] with ${strings.length} `
+        + `strings, not the classification of ${data.length} image(s)`);
+    }
+    return data.map((_, i) => strings.slice(i * k, (i + 1) * k).map(parseClassification));
+  }
+}
+
 /** An Image holding a JPEG or PNG file's bytes. */
 function encodedImage(data, id = '') {
   return { id, encoded: { data } };
@@ -206,7 +319,7 @@ function rawImage(pixels, width, height, order = 'BGR', id = '') {
   };
 }
 
-/** A ClassifyStream message carrying one frame; give `policy` ('block' or 'latest') on the first. */
+/** A ClassifyStreamRequest carrying one frame; give `policy` ('block' or 'latest') on the first. */
 function frameRequest(image, frameId, { captureTimeUs = nowUs(), topK = 0, policy, maxPendingFrames = 0 } = {}) {
   const request = { images: [image], topK, frameId, captureTimeUs };
   if (policy) {
@@ -216,6 +329,23 @@ function frameRequest(image, frameId, { captureTimeUs = nowUs(), topK = 0, polic
     };
   }
   return request;
+}
+
+const FRAME_STATUSES = ['FRAME_STATUS_OK', 'FRAME_STATUS_DROPPED', 'FRAME_STATUS_ERROR'];
+
+/**
+ * What is wrong with a ClassifyStreamResponse that answers a frame (not the summary message) by the proto's
+ * contract, or null. The server never answers a frame with FRAME_STATUS_UNSPECIFIED: only the stream's last
+ * message, the one with the StreamSummary, has no status. (A status newer than this proto arrives as its number.)
+ */
+function frameViolation(response) {
+  if (response.status === 'FRAME_STATUS_UNSPECIFIED') {
+    return `frame ${response.frameId} answered with no status (FRAME_STATUS_UNSPECIFIED)`;
+  }
+  if (!FRAME_STATUSES.includes(response.status)) {
+    return `frame ${response.frameId} answered with an unknown status ${response.status}`;
+  }
+  return null;
 }
 
 function nowUs() {
@@ -236,7 +366,8 @@ function percentile(values, p) {
 }
 
 module.exports = {
-  grpc, api, PROTO_DIR, createClient, classify, getModelInfo, encodedImage, rawImage, frameRequest,
-  nowUs, describeError, percentile, roundRobin, resolveToken, readTokenFile, ConfigurationError,
+  grpc, api, inference, PROTO_DIR, createClient, classify, getModelInfo, encodedImage, rawImage, frameRequest,
+  frameViolation, nowUs, describeError, percentile, roundRobin, resolveToken, readTokenFile, ConfigurationError,
   CONNECTION_OPTIONS, CONNECTION_USAGE, connectionFromArgs, TOKEN_VARIABLE, TOKEN_FILE_VARIABLE,
+  createKServeClient, KServeClient, parseClassification,
 };

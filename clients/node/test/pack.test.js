@@ -1,7 +1,7 @@
 'use strict';
 // The package as a user gets it: `npm pack`, installed from the tarball into an empty directory outside
-// the repository, its mobiserve-classify command run against a live server. Proves the protos travel
-// inside the package and that it is not private.
+// the repository, its mobiserve-classify command run against a live server, through ClassifyService and
+// through KServe v2. Proves the protos travel inside the package and that it is not private.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -43,5 +43,9 @@ test('npm pack gives a package that classifies from outside the repository', asy
     ['--target', server.target, '--top-k', '1', path.join(DIGITS, 'heldout', '0001_5.png')],
     { cwd: app, timeout: 60_000, env: { ...process.env, MOBISERVE_PROTO_DIR: '' } });
   assert.match(stdout, /^0001_5\.png\n {2}5 +\d\.\d{4}\n$/);
+  const kserve = await run(path.join(app, 'node_modules', '.bin', 'mobiserve-classify'),
+    ['--target', server.target, '--protocol', 'kserve', '--top-k', '1', path.join(DIGITS, 'heldout', '0001_5.png')],
+    { cwd: app, timeout: 60_000, env: { ...process.env, MOBISERVE_PROTO_DIR: '' } });
+  assert.match(kserve.stdout, /^0001_5\.png\n {2}5 +\d\.\d{4}\n$/);
   assert.ok(fs.existsSync(path.join(app, 'node_modules', 'mobiserve-client', 'proto', 'mobiserve', 'v1', 'classify.proto')));
 });

@@ -185,6 +185,23 @@ describe('TLS with tokens, connections renewed after 1 s', () => {
     assert.ok(opened >= 2, `${opened} connections opened by one client over 3.5 s with a 1 s maximum age`);
   });
 
+  it('KServe v2 over TLS with the token: createKServeClient and classify.js --protocol kserve', async () => {
+    const k = ms.createKServeClient(byName, { ca: files.ca, token: TOKEN });
+    const anonymous = ms.createKServeClient(byName, { ca: files.ca });
+    try {
+      assert.equal(await k.serverReady(), true);
+      const [classes] = await k.infer('digits-mobilenetv3-small', [DIGIT], 1);
+      assert.equal(classes[0].label, '2');
+      await assert.rejects(anonymous.serverReady(), (err) => err.code === ms.grpc.status.UNAUTHENTICATED);
+    } finally {
+      k.close();
+      anonymous.close();
+    }
+    const r = await run('classify.js', ['--target', byName, '--tls-ca', files.ca, '--protocol', 'kserve', '--top-k', '1',
+      DIGIT], { MOBISERVE_TOKEN_FILE: files.tokenFile });
+    assert.equal(topLabelOf(r), '2');
+  });
+
   it('stream.js over TLS takes its token from MOBISERVE_TOKEN', async () => {
     const r = await run('stream.js', ['--target', byName, '--tls-ca', files.ca, '--frames', '5', '--fps', '0',
       '--size', '64x64'], { MOBISERVE_TOKEN: TOKEN });
@@ -259,7 +276,7 @@ describe('plaintext replicas with tokens', () => {
     for (const r of replicas) await r.stop();
   });
 
-  it('the token goes on unary calls and on streams', async () => {
+  it('the token goes on unary calls, on streams and on KServe v2 calls', async () => {
     const before = await counts('mobiserve_requests_total', { method: STREAM, caller: 'node', code: 'OK' });
     const c = client(replicas[0].target, { token: TOKEN });
     assert.equal(await topLabel(c), '2');
@@ -268,6 +285,12 @@ describe('plaintext replicas with tokens', () => {
     assert.ok(responses.at(-1).summary);
     const after = await counts('mobiserve_requests_total', { method: STREAM, caller: 'node', code: 'OK' });
     assert.equal(after[0] - before[0], 1);
+    const k = ms.createKServeClient(replicas[0].target, { token: TOKEN });
+    try {
+      assert.equal((await k.infer('digits-mobilenetv3-small', [DIGIT], 1))[0][0].label, '2');
+    } finally {
+      k.close();
+    }
   });
 
   it('without a token, calls and streams are UNAUTHENTICATED', async () => {
