@@ -8,8 +8,10 @@
 # and the Node packages (npm ci). Installs clients/python with pip into a fresh virtual
 # environment (--system-site-packages, so Debian's packages serve its dependencies; no build isolation, as
 # there is no PyPI here) and has the Python tests run its mobiserve-client command; the Node tests npm-pack
-# their package and install the tarball outside the repository. The last line is
-# "clients: N passed, M failed"; the exit status is non-zero when a test failed or a suite could not run.
+# their package and install the tarball outside the repository. Between the two, clients/kserve-curl-check.sh
+# POSTs a JPEG to a server's KServe v2 HTTP port with curl and checks its top 5 against the Python client's
+# Classify (one more test). The last line is "clients: N passed, M failed"; the exit status is non-zero when a
+# test failed or a suite could not run.
 #
 # Environment: PYTHON (default /usr/bin/python3, the interpreter Debian's packages install for),
 # MOBISERVE_JAR, MOBISERVE_TEST_MODEL — see clients/python/README.md.
@@ -83,6 +85,15 @@ else
 fi
 rm -f "$py_log"
 rm -rf "$venv_dir" clients/python/build clients/python/*.egg-info
+
+# --- KServe v2 over HTTP with curl: one JPEG's top 5 equals the Python client's Classify ---
+echo "=== KServe v2 HTTP with curl against Classify (clients/kserve-curl-check.sh) ==="
+if PYTHON="$PYTHON" clients/kserve-curl-check.sh; then
+  passed=$((passed + 1))
+else
+  echo "error: clients/kserve-curl-check.sh failed: curl's KServe v2 classification differs from Classify's" >&2
+  failed=$((failed + 1))
+fi
 
 # --- Node: node --test ---
 echo "=== Node client tests (clients/node) ==="
