@@ -2,12 +2,16 @@
 # Runs the Python and Node client tests, each against a live server it starts on a free loopback port
 # (java -jar target/mobiserve.jar serve --port 0 --http-port 0). Builds nothing: target/mobiserve.jar must
 # exist (./mvnw -q -B package -DskipTests). Installs what the tests need: Debian's python3-grpcio,
-# python3-grpc-tools, python3-opencv, python3-numpy, python3-venv, ffmpeg and openssl (the TLS tests make their
-# certificates with it; apt is skipped when they are all present), and the Node packages (npm ci). Installs clients/python with pip into a fresh virtual
+# python3-grpc-tools, protobuf-compiler and protobuf-compiler-grpc (protoc 3.21 and grpc_python_plugin, which
+# tests/test_stubs.py regenerates the committed stubs with), python3-opencv, python3-numpy, python3-venv, ffmpeg,
+# openssl (the TLS tests make their certificates with it) and curl (apt is skipped when they are all present),
+# and the Node packages (npm ci). Installs clients/python with pip into a fresh virtual
 # environment (--system-site-packages, so Debian's packages serve its dependencies; no build isolation, as
 # there is no PyPI here) and has the Python tests run its mobiserve-client command; the Node tests npm-pack
-# their package and install the tarball outside the repository. The last line is
-# "clients: N passed, M failed"; the exit status is non-zero when a test failed or a suite could not run.
+# their package and install the tarball outside the repository. Between the two, clients/kserve-curl-check.sh
+# POSTs a JPEG to a server's KServe v2 HTTP port with curl and checks its top 5 against the Python client's
+# Classify (one more test). The last line is "clients: N passed, M failed"; the exit status is non-zero when a
+# test failed or a suite could not run.
 #
 # Environment: PYTHON (default /usr/bin/python3, the interpreter Debian's packages install for),
 # MOBISERVE_JAR, MOBISERVE_TEST_MODEL — see clients/python/README.md.
@@ -30,14 +34,16 @@ if [ ! -f "${MOBISERVE_JAR:-target/mobiserve.jar}" ]; then
 fi
 
 # --- dependencies ---
-if "$PYTHON" -c 'import grpc, grpc_tools, cv2, numpy, venv, ensurepip' 2>/dev/null && command -v ffmpeg >/dev/null \
-    && command -v openssl >/dev/null; then
-  echo "apt: python3-grpcio, python3-grpc-tools, python3-opencv, python3-numpy, python3-venv, ffmpeg and openssl already present"
+have_commands() { for c in "$@"; do command -v "$c" >/dev/null || return 1; done; }
+if "$PYTHON" -c 'import grpc, grpc_tools, cv2, numpy, venv, ensurepip' 2>/dev/null \
+    && have_commands protoc grpc_python_plugin ffmpeg openssl curl; then
+  echo "apt: python3-grpcio, python3-grpc-tools, protobuf-compiler(-grpc), python3-opencv, python3-numpy, python3-venv, ffmpeg, openssl and curl already present"
 else
   SUDO=""
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
   if ! { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
-      python3-grpcio python3-grpc-tools python3-opencv python3-numpy python3-venv ffmpeg openssl; }; then
+      python3-grpcio python3-grpc-tools protobuf-compiler protobuf-compiler-grpc python3-opencv python3-numpy \
+      python3-venv ffmpeg openssl curl; }; then
     echo "error: apt-get could not install the Python client's dependencies" >&2
     failed=1
     finish
@@ -79,6 +85,15 @@ else
 fi
 rm -f "$py_log"
 rm -rf "$venv_dir" clients/python/build clients/python/*.egg-info
+
+# --- KServe v2 over HTTP with curl: one JPEG's top 5 equals the Python client's Classify ---
+echo "=== KServe v2 HTTP with curl against Classify (clients/kserve-curl-check.sh) ==="
+if PYTHON="$PYTHON" clients/kserve-curl-check.sh; then
+  passed=$((passed + 1))
+else
+  echo "error: clients/kserve-curl-check.sh failed: curl's KServe v2 classification differs from Classify's" >&2
+  failed=$((failed + 1))
+fi
 
 # --- Node: node --test ---
 echo "=== Node client tests (clients/node) ==="
