@@ -42,6 +42,7 @@ JPEG_DIRS = [ROOT / "preprocess/JpegStructureFuzzTestInputs/anyBytes",
 PNG_DIRS = [ROOT / "preprocess/PngStructureFuzzTestInputs/anyBytes",
             ROOT / "preprocess/OpenCvImagePreprocessorFuzzTestInputs/anyEncodedBytes"]
 WIRE_DIR = ROOT / "server/RequestParserFuzzTestInputs/anyWireBytes"
+ALIASING_DIR = ROOT / "server/AliasingRequestParserFuzzTestInputs/anyWireBytes"
 
 
 def picture(width, height, seed=1):
@@ -208,6 +209,15 @@ def wire_requests(jpeg, png):
     return {name: request.SerializeToString() for name, request in requests.items()}
 
 
+def malformed_requests(wire):
+    """Bytes that are not a ClassifyRequest: a length prefix past the end, a cut message, a bad tag."""
+    return {
+        "length-past-the-end.bin": bytes.fromhex("0affffffff0f01"),
+        "cut-jpeg-request.bin": wire["one-jpeg.bin"][: len(wire["one-jpeg.bin"]) // 2],
+        "field-number-zero.bin": bytes.fromhex("0001"),
+    }
+
+
 def write(dirs, seeds):
     for directory in dirs:
         directory.mkdir(parents=True, exist_ok=True)
@@ -222,8 +232,10 @@ def main():
     png_seeds = pngs()
     write(JPEG_DIRS, jpeg_seeds)
     write(PNG_DIRS, png_seeds)
-    write([WIRE_DIR], wire_requests(jpeg_seeds["1x1.jpg"], png_seeds["1x1.png"]))
-    total = sum(p.stat().st_size for d in JPEG_DIRS + PNG_DIRS + [WIRE_DIR] for p in d.iterdir())
+    wire = wire_requests(jpeg_seeds["1x1.jpg"], png_seeds["1x1.png"])
+    write([WIRE_DIR], wire)
+    write([ALIASING_DIR], {**wire, **malformed_requests(wire)})
+    total = sum(p.stat().st_size for d in JPEG_DIRS + PNG_DIRS + [WIRE_DIR, ALIASING_DIR] for p in d.iterdir())
     print(f"wrote {len(jpeg_seeds)} JPEG, {len(png_seeds)} PNG and the wire seeds ({total // 1024} KB in all)")
 
 

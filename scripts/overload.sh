@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Overload: does the server hold when far more work arrives than it can do? For each JVM setting (default
-# flags, then -Xmx512m) it starts a real server on loopback and measures, in one run:
+# Overload: does the server hold when far more work arrives than it can do? For each way of starting it
+# (scripts/mobiserve, the README's command, with its JVM flags; java -Xmx512m; plain java -jar with the
+# JVM's own defaults) it starts a real server on loopback and measures, in one run:
 #
 #   1. the best closed-loop throughput of 8-JPEG (640x480) requests at modest concurrency (the reference);
 #   2. 256 concurrent callers x 8 JPEGs with 2 s deadlines for DURATION: the status codes (only OK,
@@ -9,7 +10,7 @@
 #   3. one normal request right after the load stops (its latency), then the gauges (calls in flight,
 #      queued images, memory budget in use) back at 0.
 #
-#   scripts/overload.sh [DURATION] [OUT_DIR]     (default 60s, target/overload; about 6 minutes)
+#   scripts/overload.sh [DURATION] [OUT_DIR]     (default 60s, target/overload; about 10 minutes)
 #
 # The callers honour the server's retry pushback, as gRPC clients with a retry policy do; HAMMER=1 makes
 # them ignore it. Load goes only to servers this script starts on 127.0.0.1.
@@ -31,10 +32,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# run NAME COMMAND...: COMMAND starts mobiserve (the server's arguments follow it) and execs the JVM, so its
+# PID is the server's.
 run() {
   local name=$1; shift
   local log="$out/$name-server.log"
-  java "$@" -jar "$jar" serve --host 127.0.0.1 --port 0 --metrics-port 0 >"$log" 2>&1 &
+  "$@" serve --host 127.0.0.1 --port 0 --metrics-port 0 >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do grep -q "serving " "$log" && break; sleep 1; done
   grep -q "serving " "$log" || { echo "error: the server did not start" >&2; cat "$log" >&2; exit 1; }
@@ -71,15 +74,16 @@ run() {
   grep -c "OutOfMemoryError" "$log" >"$out/$name-oom-count.txt" || true
 }
 
-run default
-run xmx512m -Xmx512m
+run launcher env -u JDK_JAVA_OPTIONS scripts/mobiserve
+run xmx512m java -Xmx512m -jar "$jar"
+run no-flags java -jar "$jar"
 
 python3 - "$out" <<'PY'
 import json, re, sys
 out = sys.argv[1]
 def load(name):
     return json.load(open(f"{out}/{name}.json"))["steps"]
-for name in ("default", "xmx512m"):
+for name in ("launcher", "xmx512m", "no-flags"):
     reference = max(s["images"] / s["measuredSeconds"] for s in load(f"{name}-reference"))
     over = load(f"{name}-overload")[0]
     ok_rate = over["images"] / over["measuredSeconds"]
