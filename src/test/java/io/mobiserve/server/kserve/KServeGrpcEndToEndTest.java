@@ -10,7 +10,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.inference.DataType;
 import io.mobiserve.api.inference.GRPCInferenceServiceGrpc;
 import io.mobiserve.api.inference.InferParameter;
@@ -60,7 +59,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -385,33 +383,13 @@ class KServeGrpcEndToEndTest {
 
   @Test
   void streamInfer_answersEachRequestInOrder_andABadOneWithItsErrorWithoutEndingTheStream() throws Exception {
-    List<ModelStreamInferResponse> answers = new ArrayList<>();
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    StreamObserver<ModelInferRequest> requests = GRPCInferenceServiceGrpc.newStub(server.channel())
-        .withDeadlineAfter(60, TimeUnit.SECONDS)
-        .modelStreamInfer(new StreamObserver<>() {
-          @Override
-          public void onNext(ModelStreamInferResponse value) {
-            answers.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
+    List<ModelInferRequest> requests = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       byte[] image = i == 2 ? "not an image".getBytes(StandardCharsets.US_ASCII) : samples.get(i).bytes();
-      requests.onNext(typedBytes(List.of(image)).toBuilder().setId("frame-" + i)
+      requests.add(typedBytes(List.of(image)).toBuilder().setId("frame-" + i)
           .addOutputs(classification(KServeModel.PROBABILITIES, 1)).build());
     }
-    requests.onCompleted();
-    done.get(60, TimeUnit.SECONDS);
+    List<ModelStreamInferResponse> answers = StreamInferCall.run(server.channel(), requests);
 
     assertThat(answers).hasSize(5);
     for (int i = 0; i < 5; i++) {

@@ -11,7 +11,6 @@ import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.mobiserve.api.inference.DataType;
 import io.mobiserve.api.inference.GRPCInferenceServiceGrpc;
 import io.mobiserve.api.inference.InferParameter;
@@ -54,8 +53,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -255,29 +252,8 @@ class KServeTritonImageClientEndToEndTest {
 
   @Test
   void grpc_theClientsStreamingRequest_givesClassifysTopClasses() throws Exception {
-    List<ModelStreamInferResponse> answers = new ArrayList<>();
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    StreamObserver<ModelInferRequest> requests = GRPCInferenceServiceGrpc.newStub(server.channel())
-        .withDeadlineAfter(60, TimeUnit.SECONDS)
-        .modelStreamInfer(new StreamObserver<>() {
-          @Override
-          public void onNext(ModelStreamInferResponse value) {
-            answers.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
-    requests.onNext(clientRequest(samples.subList(20, 22), 2));
-    requests.onCompleted();
-    done.get(60, TimeUnit.SECONDS);
+    List<ModelStreamInferResponse> answers =
+        StreamInferCall.run(server.channel(), List.of(clientRequest(samples.subList(20, 22), 2)));
 
     assertThat(answers).singleElement().satisfies(answer -> assertThat(answer.getErrorMessage()).isEmpty());
     List<List<String>> classes = classes(answers.get(0).getInferResponse(), 2, 2);
