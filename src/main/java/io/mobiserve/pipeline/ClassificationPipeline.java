@@ -46,9 +46,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * io.mobiserve.engine.EngineException}. Safe to call from any thread.
  */
 public final class ClassificationPipeline {
-  /** Preprocessed-image buffers kept for reuse: at least a few full batches' worth, at most this many. */
-  private static final int MIN_IDLE_IMAGE_BUFFERS = 64;
-  private static final int MAX_IDLE_IMAGE_BUFFERS = 1024;
+  /** Preprocessed-image buffers kept for reuse: a few full batches' worth. */
+  private static final int IDLE_IMAGE_BUFFERS = 64;
   /** Weight of the newest image in the moving average of preprocessing times. */
   private static final double WEIGHT = 0.1;
 
@@ -77,17 +76,8 @@ public final class ClassificationPipeline {
     this.executors = Objects.requireNonNull(executors, "executors");
     this.budget = Objects.requireNonNull(budget, "budget");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.buffers = new ImageBufferPool(model.input().elementCount(), IDLE_IMAGE_BUFFERS);
     this.inputBytes = (long) model.input().elementCount() * Float.BYTES;
-    this.buffers = new ImageBufferPool(model.input().elementCount(), idleBuffers(budget, inputBytes));
-  }
-
-  /**
-   * As many idle buffers as the budget lets images be preprocessed at once, so that a server at its budget
-   * reuses every buffer instead of allocating native memory that only the garbage collector frees.
-   */
-  static int idleBuffers(MemoryBudget budget, long inputBytes) {
-    long fit = budget.limitBytes() / inputBytes;
-    return (int) Math.max(MIN_IDLE_IMAGE_BUFFERS, Math.min(MAX_IDLE_IMAGE_BUFFERS, fit));
   }
 
   public ModelSpec model() {
